@@ -1,0 +1,94 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Dependencies flow one way: Core <- Store <- Client; Core <- Server; everything <- fieldsync.
+// The terminal side (Core, Store, Client) links no NIO, Hummingbird or postgres-nio.
+let package = Package(
+    name: "FieldSync",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "FieldSyncCore", targets: ["FieldSyncCore"]),
+        .library(name: "FieldSyncStore", targets: ["FieldSyncStore"]),
+        .library(name: "FieldSyncClient", targets: ["FieldSyncClient"]),
+        .library(name: "FieldSyncServer", targets: ["FieldSyncServer"]),
+        .executable(name: "fieldsync", targets: ["fieldsync"]),
+        .executable(name: "fieldsync-bench", targets: ["FieldSyncBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "FieldSyncCore"),
+        .target(
+            name: "FieldSyncStore",
+            dependencies: [
+                "FieldSyncCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "FieldSyncClient",
+            dependencies: [
+                "FieldSyncCore",
+                "FieldSyncStore",
+                "CZlib",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "FieldSyncServer",
+            dependencies: [
+                "FieldSyncCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ]
+        ),
+        .target(
+            name: "FieldSyncTesting",
+            dependencies: ["FieldSyncCore", "FieldSyncStore", "FieldSyncClient", "FieldSyncServer"]
+        ),
+        .executableTarget(
+            name: "fieldsync",
+            dependencies: [
+                "FieldSyncCore", "FieldSyncStore", "FieldSyncClient", "FieldSyncServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "FieldSyncBench",
+            dependencies: ["FieldSyncCore"]
+        ),
+        .testTarget(name: "FieldSyncCoreTests", dependencies: ["FieldSyncCore"]),
+        .testTarget(name: "FieldSyncStoreTests", dependencies: ["FieldSyncStore", "FieldSyncCore"]),
+        .testTarget(name: "FieldSyncClientTests", dependencies: ["FieldSyncClient", "FieldSyncTesting"]),
+        .testTarget(
+            name: "FieldSyncServerTests",
+            dependencies: [
+                "FieldSyncServer", "FieldSyncTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,37 @@
+/// One write's identity: the `counter`-th write that `replica` made to one record.
+///
+/// Counters are per record, so a record's version vector holds one entry per replica that ever wrote it.
+/// On the wire a dot is the array `["replica", counter]`.
+public struct Dot: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var replica: ReplicaID
+    public var counter: UInt64
+
+    public init(_ replica: ReplicaID, _ counter: UInt64) {
+        self.replica = replica
+        self.counter = counter
+    }
+
+    public var description: String { "\(replica.rawValue):\(counter)" }
+
+    public static func < (lhs: Dot, rhs: Dot) -> Bool {
+        if lhs.replica != rhs.replica { return lhs.replica < rhs.replica }
+        return lhs.counter < rhs.counter
+    }
+}
+
+extension Dot: Codable {
+    public init(from decoder: any Decoder) throws {
+        var container = try decoder.unkeyedContainer()
+        replica = try container.decode(ReplicaID.self)
+        counter = try container.decode(UInt64.self)
+        guard container.isAtEnd else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "a dot has two elements")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.unkeyedContainer()
+        try container.encode(replica)
+        try container.encode(counter)
+    }
+}

@@ -1,0 +1,77 @@
+/// A hybrid logical clock (Kulkarni et al., 2014) with the physical time injected by the caller.
+///
+/// Stamps never go backwards, even when the wall clock does. A stamp received from another replica is
+/// adopted only up to `maxForwardDrift` ahead of our own physical time: a terminal whose wall clock is
+/// wrong cannot drag every other clock into the future. Terminals additionally correct their physical
+/// time by the server's time learned on each sync (`correction`), so their later writes carry sane stamps.
+public struct HybridLogicalClock: Sendable, Hashable {
+    /// The most recent stamp issued or observed.
+    public private(set) var last: HLCTimestamp
+    /// How far (milliseconds) a remote stamp may run ahead of local physical time and still be adopted.
+    public let maxForwardDrift: Int64
+    /// Milliseconds added to the injected physical time (server time minus local wall time, learned on sync).
+    public var correction: Int64
+
+    public init(last: HLCTimestamp = .zero, maxForwardDrift: Int64 = 10 * 60 * 1000, correction: Int64 = 0) {
+        precondition(maxForwardDrift >= 0)
+        self.last = last
+        self.maxForwardDrift = maxForwardDrift
+        self.correction = correction
+    }
+
+    /// A stamp for a local event at physical time `now` (milliseconds since 1970).
+    public mutating func tick(now: Int64) -> HLCTimestamp {
+        let physical = now &+ correction
+        if physical > last.wall {
+            last = HLCTimestamp(wall: physical, logical: 0)
+        } else {
+            last = Self.incremented(last)
+        }
+        return last
+    }
+
+    /// The outcome of observing a remote stamp.
+    public enum Observation: Sendable, Hashable {
+        /// The remote stamp was within tolerance and the clock now orders after it.
+        case adopted
+        /// The remote stamp ran more than `maxForwardDrift` ahead; the clock moved only to the limit.
+        case clamped(aheadBy: Int64)
+    }
+
+    /// Merges a stamp received from another replica, at local physical time `now`.
+    @discardableResult
+    public mutating func observe(_ remote: HLCTimestamp, now: Int64) -> Observation {
+        let physical = now &+ correction
+        let limit = physical &+ maxForwardDrift
+        var observation = Observation.adopted
+        var accepted = remote
+        if remote.wall > limit {
+            observation = .clamped(aheadBy: remote.wall - physical)
+            accepted = HLCTimestamp(wall: limit, logical: 0)
+        }
+        let wall = max(last.wall, accepted.wall, physical)
+        if wall == last.wall && wall == accepted.wall {
+            last = HLCTimestamp(wall: wall, logical: max(last.logical, accepted.logical) &+ 1)
+        } else if wall == last.wall {
+            last = Self.incremented(last)
+        } else if wall == accepted.wall {
+            last = HLCTimestamp(wall: wall, logical: accepted.logical &+ 1)
+        } else {
+            last = HLCTimestamp(wall: wall, logical: 0)
+        }
+        return observation
+    }
+
+    /// Learns the server's time: afterwards local physical time reads `serverWall` at `now`.
+    /// Applied only when the difference exceeds `tolerance`, so a good clock is left alone.
+    public mutating func correct(serverWall: Int64, now: Int64, tolerance: Int64 = 2_000) {
+        let offset = serverWall - now
+        correction = abs(offset) > tolerance ? offset : 0
+    }
+
+    private static func incremented(_ stamp: HLCTimestamp) -> HLCTimestamp {
+        stamp.logical == UInt32.max
+            ? HLCTimestamp(wall: stamp.wall + 1, logical: 0)
+            : HLCTimestamp(wall: stamp.wall, logical: stamp.logical + 1)
+    }
+}

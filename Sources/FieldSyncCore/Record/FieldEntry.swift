@@ -1,0 +1,26 @@
+/// One value of a field, tagged with the write that produced it: its dot, its hybrid-clock stamp and
+/// the officer who made it (the dot's replica names the device).
+/// On the wire: `{"dot": ["T1", 3], "stamp": [wall, logical], "by": "badge", "value": ...}`.
+public struct FieldEntry: Hashable, Sendable, Codable {
+    public var dot: Dot
+    public var stamp: HLCTimestamp
+    public var author: OfficerID
+    public var value: FieldValue
+
+    public init(dot: Dot, stamp: HLCTimestamp, author: OfficerID, value: FieldValue) {
+        self.dot = dot
+        self.stamp = stamp
+        self.author = author
+        self.value = value
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case dot, stamp, author = "by", value
+    }
+
+    /// The last-writer-wins order: stamp, then replica id, then counter. Total, and the same everywhere.
+    public static func precedesInWriteOrder(_ lhs: FieldEntry, _ rhs: FieldEntry) -> Bool {
+        if lhs.stamp != rhs.stamp { return lhs.stamp < rhs.stamp }
+        return lhs.dot < rhs.dot
+    }
+}

@@ -1,0 +1,170 @@
+extension RecordSchema {
+    /// Most values one field may hold: bounds the size of a record whatever a peer sends.
+    public static let maxEntriesPerField = 1_000
+
+    /// Admits a pushed state onto the stored one: checks its shape, joins, and validates the result.
+    /// Returns the joined state to store, or the rejection that leaves the stored state untouched.
+    ///
+    /// - Parameters:
+    ///   - writer: the replica that pushed; new writes must be its own (`foreignDot` otherwise).
+    ///   - latestAllowedWall: new writes stamped later than this are refused (`clockSkew`).
+    public func admit(_ incoming: RecordState, onto current: RecordState?, writer: ReplicaID?,
+                      latestAllowedWall: Int64? = nil) -> Result<RecordState, Rejection> {
+        if let problem = wellFormednessProblem(of: incoming) { return .failure(problem) }
+        guard let current else {
+            if let rejection = validate(incoming, previous: nil, writer: writer, latestAllowedWall: latestAllowedWall) {
+                return .failure(rejection)
+            }
+            return .success(incoming)
+        }
+        guard current.type == incoming.type, current.id == incoming.id else {
+            return .failure(Rejection(.malformedState, message: "record \(incoming.id) is stored as \(current.type)"))
+        }
+        if let rejection = disagreement(between: current, and: incoming) { return .failure(rejection) }
+        let joined = current.joined(with: incoming)
+        if joined == current { return .success(current) }
+        if let rejection = validate(joined, previous: current, writer: writer, latestAllowedWall: latestAllowedWall) {
+            return .failure(rejection)
+        }
+        return .success(joined)
+    }
+
+    /// Checks the invariants every state must hold before it is joined with anything.
+    public func wellFormednessProblem(of state: RecordState) -> Rejection? {
+        func malformed(_ message: String, _ fields: [String] = []) -> Rejection {
+            Rejection(.malformedState, fields: fields, message: message)
+        }
+        guard state.id.isWellFormed else { return malformed("record id '\(state.id)' is not well formed") }
+        for entry in state.context.entries where !entry.replica.isWellFormed {
+            return malformed("replica id '\(entry.replica)' in the version vector is not well formed")
+        }
+        let unknown = state.fields.keys.filter { field($0) == nil }
+        if !unknown.isEmpty {
+            return Rejection(.unknownField, fields: unknown, message: "\(type) has no field \(unknown.sorted().map { "'\($0)'" }.joined(separator: ", "))")
+        }
+        var writes: [Dot: (HLCTimestamp, OfficerID)] = [:]
+        for (name, entries) in state.fields {
+            if entries.isEmpty { return malformed("field '\(name)' is present but empty", [name]) }
+            if entries.count > Self.maxEntriesPerField {
+                return malformed("field '\(name)' holds more than \(Self.maxEntriesPerField) values", [name])
+            }
+            for (index, entry) in entries.enumerated() {
+                if !state.context.contains(entry.dot) {
+                    return malformed("value \(entry.dot) of '\(name)' is not covered by the version vector", [name])
+                }
+                if index > 0 && !(entries[index - 1].dot < entry.dot) {
+                    return malformed("values of '\(name)' are not sorted by dot or repeat a dot", [name])
+                }
+                if !entry.author.isWellFormed { return malformed("author '\(entry.author)' is not a badge number", [name]) }
+                if let write = writes[entry.dot], write != (entry.stamp, entry.author) {
+                    return malformed("write \(entry.dot) has different stamps or authors in different fields", [name])
+                }
+                writes[entry.dot] = (entry.stamp, entry.author)
+            }
+        }
+        return nil
+    }
+
+    /// A dot names one write: the same dot must carry the same entry on both sides.
+    func disagreement(between current: RecordState, and incoming: RecordState) -> Rejection? {
+        for (name, theirs) in incoming.fields {
+            let mine = current.entries(name)
+            guard !mine.isEmpty else { continue }
+            for entry in theirs {
+                if let stored = mine.first(where: { $0.dot == entry.dot }), stored != entry {
+                    return Rejection(.malformedState, fields: [name],
+                                     message: "write \(entry.dot) of '\(name)' differs from the stored one")
+                }
+            }
+        }
+        return nil
+    }
+
+    /// Validates `next` as the successor of `previous` (nil: the record is new). The rules of
+    /// Protocol/SPEC.md, "Validation", in its order; the first failing rule is reported.
+    public func validate(_ next: RecordState, previous: RecordState?, writer: ReplicaID? = nil,
+                         latestAllowedWall: Int64? = nil) -> Rejection? {
+        guard next.type == type else { return Rejection(.unknownRecordType, message: "not a \(type)") }
+        guard supportedVersions.contains(next.schemaVersion) else {
+            return Rejection(.unsupportedSchemaVersion, message: "\(type) schema version \(next.schemaVersion) is not supported")
+        }
+        if let problem = wellFormednessProblem(of: next) { return problem }
+
+        // Which fields this step changes: new values (dots the previous context lacks) or dropped ones.
+        var newEntries: [String: [FieldEntry]] = [:]
+        var changed = Set<String>()
+        for field in fields {
+            let after = next.entries(field.name)
+            let before = previous?.entries(field.name) ?? []
+            let added = after.filter { previous?.context.contains($0.dot) != true }
+            let afterDots = Set(after.map(\.dot))
+            let dropped = before.filter { !afterDots.contains($0.dot) }
+            if !added.isEmpty { newEntries[field.name] = added }
+            if !added.isEmpty || !dropped.isEmpty { changed.insert(field.name) }
+            if field.policy == .appendLog && !dropped.isEmpty {
+                return Rejection(.appendOnly, fields: [field.name], message: "entries of '\(field.name)' may not be removed")
+            }
+        }
+
+        if let writer {
+            let foreign = newEntries.filter { $0.value.contains { $0.dot.replica != writer } }.map(\.key)
+            if !foreign.isEmpty {
+                return Rejection(.foreignDot, fields: foreign, message: "new writes must come from replica \(writer)")
+            }
+            for entry in next.context.entries where entry.replica != writer
+                && entry.counter > (previous?.context[entry.replica] ?? 0) {
+                return Rejection(.foreignDot, message: "the version vector claims writes of \(entry.replica) that were never stored")
+            }
+        }
+        if let latestAllowedWall {
+            let skewed = newEntries.filter { $0.value.contains { $0.stamp.wall > latestAllowedWall } }.map(\.key)
+            if !skewed.isEmpty {
+                return Rejection(.clockSkew, fields: skewed,
+                                 message: "writes are stamped in the future beyond the server's tolerance; correct the terminal's clock")
+            }
+        }
+        if let previous {
+            let immutable = fields.filter { $0.policy == .immutable && changed.contains($0.name) }.map(\.name)
+            if !immutable.isEmpty {
+                return Rejection(.immutableField, fields: immutable, message: "set at creation and never changed")
+            }
+            if isLocked(previous) {
+                let blocked = fields.filter { !$0.addendum && changed.contains($0.name) }.map(\.name)
+                if !blocked.isEmpty {
+                    return Rejection(.locked, fields: blocked, message: "the record is locked: only addenda may be added")
+                }
+            }
+        }
+        for (name, entries) in newEntries {
+            let kind = field(name)!.kind
+            for entry in entries {
+                if let problem = kind.problem(with: entry.value) {
+                    return Rejection(.invalidValue, fields: [name], message: "'\(name)' \(problem)")
+                }
+            }
+        }
+        if let rejection = lifecycleRejection(next, previous: previous) { return rejection }
+        let missing = fields.filter { field in
+            let needed = field.required || { if case .lifecycle = field.policy { true } else { false } }()
+            return needed && next.entries(field.name).isEmpty
+        }.map(\.name)
+        if !missing.isEmpty { return Rejection(.missingField, fields: missing, message: "required and missing") }
+        return nil
+    }
+
+    private func lifecycleRejection(_ next: RecordState, previous: RecordState?) -> Rejection? {
+        guard let (field, machine) = lifecycle,
+              case .value(.string(let after))? = effectiveValue(of: field, in: next) else { return nil }
+        var before = machine.initial
+        if let previous, case .value(.string(let state))? = effectiveValue(of: field, in: previous) { before = state }
+        guard after != before else { return nil }
+        guard machine.canReach(after, from: before) else {
+            return Rejection(.illegalTransition, fields: [field], message: "\(type) cannot go from '\(before)' to '\(after)'")
+        }
+        let missing = (machine.requirements[after] ?? []).filter { next.entries($0).isEmpty }
+        if !missing.isEmpty {
+            return Rejection(.missingField, fields: missing, message: "entering '\(after)' requires \(missing.joined(separator: ", "))")
+        }
+        return nil
+    }
+}

@@ -1,0 +1,25 @@
+/// One field of a record type: its value kind, merge policy and handling rules.
+public struct FieldSchema: Sendable, Hashable {
+    public let name: String
+    public let kind: ValueKind
+    public let policy: MergePolicy
+    /// Must hold a value from creation on.
+    public let required: Bool
+    /// Personal data: encrypted at rest on terminals, and reading it as an administrator is audited.
+    public let sensitive: Bool
+    /// May still change after the record is locked (notes, addenda).
+    public let addendum: Bool
+    /// Its values are units whose terminals may see the record.
+    public let scope: Bool
+
+    public init(_ name: String, _ kind: ValueKind, _ policy: MergePolicy, required: Bool = false,
+                sensitive: Bool = false, addendum: Bool = false, scope: Bool = false) {
+        self.name = name
+        self.kind = kind
+        self.policy = policy
+        self.required = required
+        self.sensitive = sensitive
+        self.addendum = addendum
+        self.scope = scope
+    }
+}

@@ -1,0 +1,54 @@
+extension RecordSchema {
+    /// Incident report (報案/受理), single-window intake. The receipt number is issued on the spot (even
+    /// offline, from a leased block) and never changes; a transfer moves the jurisdiction, which widens
+    /// who may see the case; a closed case is locked and takes only addenda and supervisor notes.
+    public static let incidentReport = RecordSchema(type: .incidentReport, version: 1, fields: [
+        FieldSchema("receiptNumber", .text(maxLength: 32), .immutable, required: true),
+        FieldSchema("receivedAt", .timestamp, .immutable, required: true),
+        FieldSchema("receivingUnit", .unit, .immutable, required: true, scope: true),
+        FieldSchema("jurisdictionUnit", .unit, .lastWriterWins, required: true, scope: true),
+        FieldSchema("category", .code(IncidentReportVocabulary.categories), .lastWriterWins, required: true),
+        FieldSchema("severity", .code(["minor", "ordinary", "major"]), .lastWriterWins, required: true),
+        FieldSchema("reporterName", .text(maxLength: 200), .lastWriterWins, sensitive: true),
+        FieldSchema("reporterNationalID", .nationalID, .lastWriterWins, sensitive: true),
+        FieldSchema("reporterContact", .text(maxLength: 200), .lastWriterWins, sensitive: true),
+        FieldSchema("narrative", .text(maxLength: 20_000), .manual, required: true),
+        FieldSchema("location", .text(maxLength: 300), .lastWriterWins),
+        FieldSchema("status", .code(IncidentReportStatus.allCases.map(\.rawValue)), .lifecycle(IncidentReportStatus.lifecycle)),
+        FieldSchema("transfers", IncidentReportVocabulary.transferEntry, .appendLog),
+        FieldSchema("evidence", .contentHash, .addWinsSet),
+        FieldSchema("supervisorNotes", .text(maxLength: 4_000), .appendLog, addendum: true),
+        FieldSchema("addenda", .text(maxLength: 20_000), .appendLog, addendum: true),
+        FieldSchema("voidReason", .text(maxLength: 500), .lastWriterWins),
+    ])
+}
+
+public enum IncidentReportStatus: String, CaseIterable, Sendable {
+    // Rank order: further along the intake lifecycle is later.
+    case received, receiptIssued, transferred, accepted, investigating, unsolved, solved, referred, closed, voided
+
+    static let lifecycle = Lifecycle(
+        states: allCases.map(\.rawValue), initial: "received",
+        transitions: [
+            "received": ["receiptIssued", "voided"],
+            "receiptIssued": ["transferred", "investigating", "voided"],
+            "transferred": ["accepted", "transferred"],
+            "accepted": ["investigating", "transferred"],
+            "investigating": ["solved", "unsolved", "transferred"],
+            "unsolved": ["investigating", "closed"],
+            "solved": ["referred", "closed"],
+            "referred": ["closed"],
+        ],
+        lockingStates: ["closed", "voided"],
+        requirements: ["transferred": ["transfers"], "voided": ["voidReason"]])
+}
+
+public enum IncidentReportVocabulary {
+    public static let categories = [
+        "theft", "fraud", "assault", "domesticViolence", "traffic", "missingPerson", "drugs", "vandalism",
+        "publicOrder", "other",
+    ]
+    /// One entry of the transfer log: from which unit to which, and why.
+    public static let transferEntry = ValueKind.object(
+        ["from": .unit, "to": .unit, "reason": .text(maxLength: 500)], required: ["from", "to"])
+}

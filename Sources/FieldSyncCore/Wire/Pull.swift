@@ -1,0 +1,34 @@
+/// `POST /v1/pull`: changes the terminal may see, after its checkpoint.
+public struct PullRequest: ProtocolMessage, Hashable {
+    public var protocolVersion: Int
+    /// The `cursor` of the last page applied, or nil for the beginning. Opaque to the terminal.
+    public var cursor: String?
+    /// Most records in one page; the server may send fewer (and caps it).
+    public var limit: Int
+
+    public init(cursor: String?, limit: Int = 1_000, protocolVersion: Int = WireCoding.protocolVersion) {
+        self.protocolVersion = protocolVersion
+        self.cursor = cursor
+        self.limit = limit
+    }
+}
+
+public struct PullPage: ProtocolMessage, Hashable {
+    public var protocolVersion: Int
+    /// Full record states, each to be joined into the terminal's own.
+    public var records: [RecordState]
+    /// The checkpoint after this page: store it in the same transaction that applies the page.
+    public var cursor: String
+    /// More changes wait: pull again with `cursor`.
+    public var hasMore: Bool
+    public var serverTime: Int64
+
+    public init(records: [RecordState], cursor: String, hasMore: Bool, serverTime: Int64,
+                protocolVersion: Int = WireCoding.protocolVersion) {
+        self.protocolVersion = protocolVersion
+        self.records = records
+        self.cursor = cursor
+        self.hasMore = hasMore
+        self.serverTime = serverTime
+    }
+}

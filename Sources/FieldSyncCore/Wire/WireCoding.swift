@@ -1,0 +1,63 @@
+import Foundation
+
+/// Every protocol message: it names the protocol version it is written in.
+public protocol ProtocolMessage: Codable, Sendable {
+    var protocolVersion: Int { get }
+}
+
+/// JSON encoding and decoding of protocol messages, with decoding failures turned into
+/// `ProtocolError`s that say where the body went wrong.
+public enum WireCoding {
+    /// The protocol version this code speaks.
+    public static let protocolVersion = 1
+
+    public static func encode<Message: Encodable>(_ message: Message) throws -> Data {
+        try JSONEncoder().encode(message)
+    }
+
+    /// Encodes with sorted keys, for vectors and for hashing.
+    public static func canonical<Message: Encodable>(_ message: Message) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(message)
+    }
+
+    public static func decode<Message: ProtocolMessage>(_ type: Message.Type, from data: Data) throws(ProtocolError) -> Message {
+        let message: Message = try decodeBody(type, from: data)
+        guard message.protocolVersion == protocolVersion else {
+            throw ProtocolError(.unsupportedProtocolVersion,
+                                "protocol version \(message.protocolVersion) is not supported; this peer speaks \(protocolVersion)")
+        }
+        return message
+    }
+
+    /// Decodes any body (responses, error bodies) without a version check.
+    public static func decodeBody<Body: Decodable>(_ type: Body.Type, from data: Data) throws(ProtocolError) -> Body {
+        do {
+            return try JSONDecoder().decode(type, from: data)
+        } catch let error as DecodingError {
+            throw ProtocolError(.malformedRequest, describe(error))
+        } catch {
+            throw ProtocolError(.malformedRequest, "the body is not valid JSON: \(error)")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            let text = codingPath.map { key in key.intValue.map { "[\($0)]" } ?? ".\(key.stringValue)" }.joined()
+            return text.isEmpty ? "the body" : String(text.drop { $0 == "." })
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return "\(path(context.codingPath + [key])) is missing"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "\(path(context.codingPath)) has the wrong type: \(context.debugDescription)"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty
+                ? "the body is not valid JSON (truncated or malformed)"
+                : "\(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "the body does not match the message: \(error)"
+        }
+    }
+}
