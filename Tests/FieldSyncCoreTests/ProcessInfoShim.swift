@@ -1,0 +1,5 @@
+import Foundation
+
+enum ProcessInfoShim {
+    static var environment: [String: String] { ProcessInfo.processInfo.environment }
+}
