@@ -82,8 +82,12 @@ extension RecordSchema {
 
     /// Validates `next` as the successor of `previous` (nil: the record is new). The rules of
     /// Protocol/SPEC.md, "Validation", in its order; the first failing rule is reported.
+    ///
+    /// A local write moves one step (`singleStep`: the transition must be allowed as such); a pushed
+    /// state may carry several offline steps at once, so the server checks that the new lifecycle state
+    /// is reachable by allowed transitions.
     public func validate(_ next: RecordState, previous: RecordState?, writer: ReplicaID? = nil,
-                         latestAllowedWall: Int64? = nil) -> Rejection? {
+                         latestAllowedWall: Int64? = nil, singleStep: Bool = false) -> Rejection? {
         guard next.type == type else { return Rejection(.unknownRecordType, message: "not a \(type)") }
         guard supportedVersions.contains(next.schemaVersion) else {
             return Rejection(.unsupportedSchemaVersion, message: "\(type) schema version \(next.schemaVersion) is not supported")
@@ -143,7 +147,7 @@ extension RecordSchema {
                 }
             }
         }
-        if let rejection = lifecycleRejection(next, previous: previous) { return rejection }
+        if let rejection = lifecycleRejection(next, previous: previous, singleStep: singleStep) { return rejection }
         let missing = fields.filter { field in
             let needed = field.required || { if case .lifecycle = field.policy { true } else { false } }()
             return needed && next.entries(field.name).isEmpty
@@ -152,13 +156,16 @@ extension RecordSchema {
         return nil
     }
 
-    private func lifecycleRejection(_ next: RecordState, previous: RecordState?) -> Rejection? {
+    private func lifecycleRejection(_ next: RecordState, previous: RecordState?, singleStep: Bool) -> Rejection? {
         guard let (field, machine) = lifecycle,
               case .value(.string(let after))? = effectiveValue(of: field, in: next) else { return nil }
         var before = machine.initial
         if let previous, case .value(.string(let state))? = effectiveValue(of: field, in: previous) { before = state }
         guard after != before else { return nil }
-        guard machine.canReach(after, from: before) else {
+        let allowed = singleStep && previous != nil
+            ? machine.transitions[before]?.contains(after) == true
+            : machine.canReach(after, from: before)
+        guard allowed else {
             return Rejection(.illegalTransition, fields: [field], message: "\(type) cannot go from '\(before)' to '\(after)'")
         }
         let missing = (machine.requirements[after] ?? []).filter { next.entries($0).isEmpty }

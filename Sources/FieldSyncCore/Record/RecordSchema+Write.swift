@@ -51,7 +51,9 @@ extension RecordSchema {
             updated.sort { $0.dot < $1.dot }
             next.fields[field.name] = updated.isEmpty ? nil : updated
         }
-        if let rejection = validate(next, previous: isNew ? nil : state, writer: origin.replica) { throw rejection }
+        if let rejection = validate(next, previous: isNew ? nil : state, writer: origin.replica, singleStep: true) {
+            throw rejection
+        }
         return next
     }
 }
