@@ -77,7 +77,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "FieldSyncBench",
-            dependencies: ["FieldSyncCore"]
+            dependencies: ["FieldSyncCore", "CZlib"]
         ),
         .testTarget(name: "FieldSyncCoreTests", dependencies: ["FieldSyncCore"]),
         .testTarget(name: "FieldSyncStoreTests", dependencies: ["FieldSyncStore", "FieldSyncCore"]),

@@ -112,3 +112,16 @@ extension RecordState {
         try schema.apply(operations, to: self, origin: origin)
     }
 }
+
+@Test("one write may add several set elements and log entries: each further value takes its own dot")
+func severalValuesInOneWrite() throws {
+    let schema = RecordSchema.householdVisit
+    let state = try schema.apply([.add("followUps", "revisit"), .add("followUps", "detectiveReferral"),
+                                  .append("notes", "one"), .append("notes", "two"), .set("outcome", "met")],
+                                 to: Fixtures.visit(), origin: Fixtures.origin("T2", wall: 1))
+    #expect(schema.wellFormednessProblem(of: state) == nil)
+    #expect(state.entries("followUps").count == 2 && state.entries("notes").count == 2)
+    #expect(state.context[ReplicaID("T2")] == 3)
+    guard case .log(let notes)? = schema.effectiveValue(of: "notes", in: state) else { Issue.record(); return }
+    #expect(notes.map(\.value) == ["one", "two"])
+}

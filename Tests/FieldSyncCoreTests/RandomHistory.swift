@@ -5,7 +5,8 @@ import FieldSyncCore
 /// Every state any replica ever held is kept, and so is every write with the context it saw.
 struct RandomHistory {
     struct Write {
-        var dot: Dot
+        /// The write's dots: one, plus one per further value added to the same set or log.
+        var dots: [Dot]
         /// The writer's context before the write: what the write could have seen and replaced.
         var sawContext: VersionVector
         var fields: Set<String>
@@ -50,9 +51,10 @@ struct RandomHistory {
     }
 
     private mutating func record(write after: RecordState, before: RecordState?, replica: Int) {
-        let dot = Dot(replicas[replica], after.context[replicas[replica]])
-        let touched = Set(after.fields.compactMap { name, entries in entries.contains { $0.dot == dot } ? name : nil })
-        writes.append(Write(dot: dot, sawContext: before?.context ?? VersionVector(), fields: touched))
+        let id = replicas[replica]
+        let dots = ((before?.context[id] ?? 0) + 1...after.context[id]).map { Dot(id, $0) }
+        let touched = Set(after.fields.compactMap { name, entries in entries.contains { dots.contains($0.dot) } ? name : nil })
+        writes.append(Write(dots: dots, sawContext: before?.context ?? VersionVector(), fields: touched))
         states[replica] = after
         snapshots.append(after)
     }
@@ -98,6 +100,7 @@ struct RandomHistory {
                 }
             default:
                 operations.append(.set(field.name, sample(field.kind)))
+                if let log = field.changeLoggedIn { operations.append(.append(log, sample(schema.field(log)!.kind))) }
             }
         }
         return operations

@@ -164,3 +164,52 @@ struct RejectionTests {
         #expect(RejectionCode.all.count == 13)
     }
 }
+
+@Suite("Tampering")
+struct TamperingTests {
+    let incident = RecordSchema.incidentReport
+
+    @Test("a push that only omits a stored value is refused: erasing takes a write of one's own")
+    func silentErasure() throws {
+        let stored = try incident.apply([.add("evidence", .string("sha256:" + String(repeating: "a", count: 64)))],
+                                        to: Fixtures.incident(), origin: Fixtures.origin("T1", wall: 1))
+        var erased = stored
+        erased.fields["evidence"] = nil
+        guard case .failure(let rejection) = incident.admit(erased, onto: stored, writer: ReplicaID("T1")) else {
+            Issue.record("erasure accepted"); return
+        }
+        #expect(rejection.code == .malformedState && rejection.fields == ["evidence"])
+        // The honest way: a remove is a write, with its own dot.
+        let removed = try incident.apply([.remove("evidence", .string("sha256:" + String(repeating: "a", count: 64)))],
+                                         to: stored, origin: Fixtures.origin("T1", wall: 2))
+        guard case .success = incident.admit(removed, onto: stored, writer: ReplicaID("T1")) else { Issue.record(); return }
+    }
+
+    @Test("the jurisdiction moves only with a transfer-log entry")
+    func jurisdictionNeedsTransferEntry() {
+        #expect {
+            _ = try incident.apply([.set("jurisdictionUnit", "KH.P05.S001")], to: Fixtures.incident(), origin: Fixtures.origin("T1", wall: 1))
+        } throws: { ($0 as? Rejection)?.code == .missingField && ($0 as? Rejection)?.fields == ["transfers"] }
+    }
+
+    @Test("look-alike Unicode names and malformed dots are refused")
+    func unicode() {
+        var lookalike = Fixtures.visit()
+        lookalike.fields["visit\u{212A}ind"] = lookalike.fields.removeValue(forKey: "visitKind")
+        #expect(RecordSchema.householdVisit.wellFormednessProblem(of: lookalike)?.code == .unknownField)
+        var badDot = Fixtures.visit()
+        badDot.context[ReplicaID("\u{212A}T1")] = 1
+        badDot.fields["outcome"] = [FieldEntry(dot: Dot(ReplicaID("\u{212A}T1"), 1), stamp: .zero, author: OfficerID("B1"), value: "met")]
+        #expect(RecordSchema.householdVisit.wellFormednessProblem(of: badDot)?.code == .malformedState)
+    }
+
+    @Test("the hybrid clock never wraps backwards, and a clock far ahead is pulled back on correction")
+    func clockEdges() {
+        var clock = HybridLogicalClock(last: HLCTimestamp(wall: 1_000, logical: .max))
+        clock.observe(HLCTimestamp(wall: 1_000, logical: .max), now: 500)
+        #expect(clock.last > HLCTimestamp(wall: 1_000, logical: .max))
+        var ahead = HybridLogicalClock(last: HLCTimestamp(wall: 10_000_000), maxForwardDrift: 60_000)
+        ahead.correct(serverWall: 1_000_000, now: 1_000_000)
+        #expect(ahead.tick(now: 1_000_001).wall == 1_000_001)
+    }
+}

@@ -51,11 +51,11 @@ public struct HybridLogicalClock: Sendable, Hashable {
         }
         let wall = max(last.wall, accepted.wall, physical)
         if wall == last.wall && wall == accepted.wall {
-            last = HLCTimestamp(wall: wall, logical: max(last.logical, accepted.logical) &+ 1)
+            last = Self.incremented(HLCTimestamp(wall: wall, logical: max(last.logical, accepted.logical)))
         } else if wall == last.wall {
             last = Self.incremented(last)
         } else if wall == accepted.wall {
-            last = HLCTimestamp(wall: wall, logical: accepted.logical &+ 1)
+            last = Self.incremented(accepted)
         } else {
             last = HLCTimestamp(wall: wall, logical: 0)
         }
@@ -64,9 +64,16 @@ public struct HybridLogicalClock: Sendable, Hashable {
 
     /// Learns the server's time: afterwards local physical time reads `serverWall` at `now`.
     /// Applied only when the difference exceeds `tolerance`, so a good clock is left alone.
+    ///
+    /// If the clock had run further ahead than `maxForwardDrift` (a terminal whose wall clock was set in
+    /// the future), it is pulled back once to the corrected time: otherwise every later write would keep
+    /// the bad stamp and be refused as `clockSkew` until real time caught up. Stamps order concurrent
+    /// writes only; causality is carried by dots, so this one step back loses nothing.
     public mutating func correct(serverWall: Int64, now: Int64, tolerance: Int64 = 2_000) {
         let offset = serverWall - now
         correction = abs(offset) > tolerance ? offset : 0
+        let physical = now &+ correction
+        if last.wall > physical &+ maxForwardDrift { last = HLCTimestamp(wall: physical, logical: 0) }
     }
 
     private static func incremented(_ stamp: HLCTimestamp) -> HLCTimestamp {

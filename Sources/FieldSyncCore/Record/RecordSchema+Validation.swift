@@ -38,17 +38,27 @@ extension RecordSchema {
         for entry in state.context.entries where !entry.replica.isWellFormed {
             return malformed("replica id '\(entry.replica)' in the version vector is not well formed")
         }
-        let unknown = state.fields.keys.filter { field($0) == nil }
+        for entry in state.context.entries where entry.counter > Self.maxCounter {
+            return malformed("counter \(entry.counter) of \(entry.replica) exceeds 2^53-1")
+        }
+        // Swift compares strings by canonical equivalence; names must match a schema field byte for byte.
+        let unknown = state.fields.keys.filter { name in field(name).map { !$0.name.utf8.elementsEqual(name.utf8) } ?? true }
         if !unknown.isEmpty {
             return Rejection(.unknownField, fields: unknown, message: "\(type) has no field \(unknown.sorted().map { "'\($0)'" }.joined(separator: ", "))")
         }
         var writes: [Dot: (HLCTimestamp, OfficerID)] = [:]
-        for (name, entries) in state.fields {
+        // Schema order, so that the field reported first is the same on every run and every peer.
+        for field in fields {
+            let name = field.name
+            guard let entries = state.fields[name] else { continue }
             if entries.isEmpty { return malformed("field '\(name)' is present but empty", [name]) }
             if entries.count > Self.maxEntriesPerField {
                 return malformed("field '\(name)' holds more than \(Self.maxEntriesPerField) values", [name])
             }
             for (index, entry) in entries.enumerated() {
+                if !entry.dot.replica.isWellFormed || entry.dot.counter == 0 {
+                    return malformed("value \(entry.dot) of '\(name)' has a malformed dot", [name])
+                }
                 if !state.context.contains(entry.dot) {
                     return malformed("value \(entry.dot) of '\(name)' is not covered by the version vector", [name])
                 }
@@ -65,15 +75,22 @@ extension RecordSchema {
         return nil
     }
 
+    /// Counters stay below 2^53 so that every peer, JavaScript included, reads them exactly.
+    public static let maxCounter: UInt64 = (1 << 53) - 1
+
     /// A dot names one write: the same dot must carry the same entry on both sides.
+    /// Both lists are sorted by dot, so one merge walk per field suffices.
     func disagreement(between current: RecordState, and incoming: RecordState) -> Rejection? {
-        for (name, theirs) in incoming.fields {
-            let mine = current.entries(name)
-            guard !mine.isEmpty else { continue }
-            for entry in theirs {
-                if let stored = mine.first(where: { $0.dot == entry.dot }), stored != entry {
-                    return Rejection(.malformedState, fields: [name],
-                                     message: "write \(entry.dot) of '\(name)' differs from the stored one")
+        for field in fields {
+            let mine = current.entries(field.name), theirs = incoming.entries(field.name)
+            var i = 0, j = 0
+            while i < mine.count && j < theirs.count {
+                if mine[i].dot < theirs[j].dot { i += 1 } else if theirs[j].dot < mine[i].dot { j += 1 } else {
+                    if mine[i] != theirs[j] {
+                        return Rejection(.malformedState, fields: [field.name],
+                                         message: "write \(theirs[j].dot) of '\(field.name)' differs from the stored one")
+                    }
+                    i += 1; j += 1
                 }
             }
         }
@@ -120,6 +137,11 @@ extension RecordSchema {
                 return Rejection(.foreignDot, message: "the version vector claims writes of \(entry.replica) that were never stored")
             }
         }
+        if let writer, let previous, !changed.isEmpty, next.context[writer] <= previous.context[writer] {
+            // Dropping a stored value takes a write of one's own: a push may not erase silently.
+            return Rejection(.malformedState, fields: changed.sorted(),
+                             message: "the state changes stored values without a new write of \(writer)")
+        }
         if let latestAllowedWall {
             let skewed = newEntries.filter { $0.value.contains { $0.stamp.wall > latestAllowedWall } }.map(\.key)
             if !skewed.isEmpty {
@@ -132,6 +154,11 @@ extension RecordSchema {
             if !immutable.isEmpty {
                 return Rejection(.immutableField, fields: immutable, message: "set at creation and never changed")
             }
+            for field in fields where changed.contains(field.name) {
+                if let log = field.changeLoggedIn, newEntries[log] == nil {
+                    return Rejection(.missingField, fields: [log], message: "changing '\(field.name)' requires a new '\(log)' entry")
+                }
+            }
             if isLocked(previous) {
                 let blocked = fields.filter { !$0.addendum && changed.contains($0.name) }.map(\.name)
                 if !blocked.isEmpty {
@@ -139,8 +166,9 @@ extension RecordSchema {
                 }
             }
         }
-        for (name, entries) in newEntries {
-            let kind = field(name)!.kind
+        for field in fields {
+            guard let entries = newEntries[field.name] else { continue }
+            let (name, kind) = (field.name, field.kind)
             for entry in entries {
                 if let problem = kind.problem(with: entry.value) {
                     return Rejection(.invalidValue, fields: [name], message: "'\(name)' \(problem)")

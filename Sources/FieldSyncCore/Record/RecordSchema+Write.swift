@@ -22,11 +22,17 @@ extension RecordSchema {
         guard !operations.isEmpty else { throw Rejection(.invalidValue, message: "a write changes at least one field") }
         var next = state
         next.schemaVersion = version
-        let dot = next.context.advance(origin.replica)
+        // A write takes one dot. A dot names one value per field, so each further value the same write
+        // adds to one set or log takes the next dot.
+        var dot = next.context.advance(origin.replica)
+        var fieldsWithValue = Set<String>()
         func entry(_ value: FieldValue) -> FieldEntry {
             FieldEntry(dot: dot, stamp: origin.stamp, author: origin.author, value: value)
         }
         for operation in operations {
+            if case .add = operation, fieldsWithValue.contains(operation.field) { dot = next.context.advance(origin.replica) }
+            if case .append = operation, fieldsWithValue.contains(operation.field) { dot = next.context.advance(origin.replica) }
+            fieldsWithValue.insert(operation.field)
             guard let field = field(operation.field) else {
                 throw Rejection(.unknownField, fields: [operation.field], message: "\(type) has no field '\(operation.field)'")
             }

@@ -11,9 +11,13 @@ public struct FieldSchema: Sendable, Hashable {
     public let addendum: Bool
     /// Its values are units whose terminals may see the record.
     public let scope: Bool
+    /// An append-log field that must gain an entry whenever this field changes after creation
+    /// (a jurisdiction moves only with a transfer-log entry).
+    public let changeLoggedIn: String?
 
     public init(_ name: String, _ kind: ValueKind, _ policy: MergePolicy, required: Bool = false,
-                sensitive: Bool = false, addendum: Bool = false, scope: Bool = false) {
+                sensitive: Bool = false, addendum: Bool = false, scope: Bool = false,
+                changeLoggedIn: String? = nil) {
         self.name = name
         self.kind = kind
         self.policy = policy
@@ -21,5 +25,6 @@ public struct FieldSchema: Sendable, Hashable {
         self.sensitive = sensitive
         self.addendum = addendum
         self.scope = scope
+        self.changeLoggedIn = changeLoggedIn
     }
 }

@@ -6,7 +6,7 @@ extension RecordSchema {
         FieldSchema("receiptNumber", .text(maxLength: 32), .immutable, required: true),
         FieldSchema("receivedAt", .timestamp, .immutable, required: true),
         FieldSchema("receivingUnit", .unit, .immutable, required: true, scope: true),
-        FieldSchema("jurisdictionUnit", .unit, .lastWriterWins, required: true, scope: true),
+        FieldSchema("jurisdictionUnit", .unit, .lastWriterWins, required: true, scope: true, changeLoggedIn: "transfers"),
         FieldSchema("category", .code(IncidentReportVocabulary.categories), .lastWriterWins, required: true),
         FieldSchema("severity", .code(["minor", "ordinary", "major"]), .lastWriterWins, required: true),
         FieldSchema("reporterName", .text(maxLength: 200), .lastWriterWins, sensitive: true),

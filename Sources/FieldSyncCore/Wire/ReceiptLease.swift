@@ -14,6 +14,19 @@ public struct ReceiptLease: Hashable, Sendable, Codable {
 
     public var count: Int64 { last - first + 1 }
 
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        prefix = try container.decode(String.self, forKey: .prefix)
+        first = try container.decode(Int64.self, forKey: .first)
+        last = try container.decode(Int64.self, forKey: .last)
+        guard first >= 0, first <= last, prefix.utf8.count <= 24 else {
+            throw DecodingError.dataCorruptedError(forKey: .last, in: container,
+                debugDescription: "a lease needs 0 <= first <= last and a prefix of at most 24 bytes")
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey { case prefix, first, last }
+
     /// The receipt number for `number`: `prefix-` then at least 7 digits, e.g. `KH.P03.S012-0001024`.
     public func receiptNumber(_ number: Int64) -> String {
         precondition((first...last).contains(number), "number outside the lease")

@@ -22,14 +22,17 @@ public enum WireCoding {
         return try encoder.encode(message)
     }
 
+    /// Decodes a message, checking its version first: a message of another version may have another
+    /// shape, and deserves `unsupportedProtocolVersion` rather than `malformedRequest`.
     public static func decode<Message: ProtocolMessage>(_ type: Message.Type, from data: Data) throws(ProtocolError) -> Message {
-        let message: Message = try decodeBody(type, from: data)
-        guard message.protocolVersion == protocolVersion else {
+        if let probe = try? JSONDecoder().decode(VersionProbe.self, from: data), probe.protocolVersion != protocolVersion {
             throw ProtocolError(.unsupportedProtocolVersion,
-                                "protocol version \(message.protocolVersion) is not supported; this peer speaks \(protocolVersion)")
+                                "protocol version \(probe.protocolVersion) is not supported; this peer speaks \(protocolVersion)")
         }
-        return message
+        return try decodeBody(type, from: data)
     }
+
+    private struct VersionProbe: Decodable { var protocolVersion: Int }
 
     /// Decodes any body (responses, error bodies) without a version check.
     public static func decodeBody<Body: Decodable>(_ type: Body.Type, from data: Data) throws(ProtocolError) -> Body {

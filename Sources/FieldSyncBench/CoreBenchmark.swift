@@ -1,0 +1,99 @@
+import CZlib
+import FieldSyncCore
+import Foundation
+
+/// Core figures: the join of two diverged 20-field states, and the wire size and codec speed of
+/// typical records.
+enum CoreBenchmark {
+    /// A record type of twenty fields across every policy: declared, not coded, like any new type.
+    static let twentyFields = RecordSchema(type: RecordType("benchTwenty"), version: 1, fields:
+        (0..<12).map { FieldSchema("lww\($0)", .text(maxLength: 200), .lastWriterWins) }
+        + (0..<3).map { FieldSchema("fixed\($0)", .text(maxLength: 200), .immutable) }
+        + [FieldSchema("narrative", .text(maxLength: 2_000), .manual),
+           FieldSchema("flags", .text(maxLength: 40), .addWinsSet),
+           FieldSchema("notes", .text(maxLength: 400), .appendLog),
+           FieldSchema("notes2", .text(maxLength: 400), .appendLog),
+           FieldSchema("status", .code(["open", "done"]),
+                       .lifecycle(Lifecycle(states: ["open", "done"], initial: "open", transitions: ["open": ["done"]])))])
+
+    static func origin(_ replica: String, _ wall: Int64) -> WriteOrigin {
+        WriteOrigin(replica: ReplicaID(replica), author: OfficerID("B" + replica), stamp: HLCTimestamp(wall: 1_763_900_000_000 + wall))
+    }
+
+    /// Two states of one record that diverged: each side edited fields of its own and one field both.
+    static func divergedPair() -> (RecordState, RecordState) {
+        let schema = twentyFields
+        var operations: [FieldOperation] = (0..<12).map { .set("lww\($0)", .string("initial value \($0)")) }
+        operations += (0..<3).map { .set("fixed\($0)", .string("fixed \($0)")) }
+        operations += [.set("narrative", "an ordinary narrative of moderate length"), .add("flags", "a"), .add("flags", "b"),
+                       .append("notes", "first note"), .append("notes2", "other note")]
+        let base = try! schema.create(id: RecordID("bench-1"), operations, origin: origin("T1", 0))
+        let a = try! schema.apply([.set("lww1", "a edit"), .set("lww2", "a edit"), .append("notes", "a note"), .set("narrative", "a story")],
+                                  to: base, origin: origin("T2", 10))
+        let b = try! schema.apply([.set("lww5", "b edit"), .set("lww2", "b edit"), .add("flags", "c"), .set("narrative", "b story")],
+                                  to: base, origin: origin("T3", 20))
+        return (a, b)
+    }
+
+    static func run(arguments: [String]) {
+        let joins = Int(arguments.first ?? "") ?? 1_000_000
+        let (a, b) = divergedPair()
+        precondition(a.fields.count == 20 && b.fields.count == 20)
+        var sink = 0
+        measure("join of two diverged 20-field states", operations: joins, unit: "joins") {
+            for _ in 0..<joins { sink &+= a.joined(with: b).fields.count }
+        }
+        let (c, d) = (a, a)
+        measure("join of two equal 20-field states", operations: joins, unit: "joins") {
+            for _ in 0..<joins { sink &+= c.joined(with: d).fields.count }
+        }
+
+        let records = (0..<10_000).map { typicalIncident(index: $0) }
+        let encoder = JSONEncoder()
+        measure("JSON encode of typical incident reports", operations: records.count, unit: "records") {
+            sink &+= (try! encoder.encode(records)).count
+        }
+        let data = try! encoder.encode(records)
+        measure("JSON decode of typical incident reports", operations: records.count, unit: "records") {
+            sink &+= (try! JSONDecoder().decode([RecordState].self, from: data)).count
+        }
+        let raw = Double(data.count) / Double(records.count)
+        let zipped = Double(gzipSize(data)) / Double(records.count)
+        print("typical incident report on the wire: \(Int(raw)) bytes JSON, \(Int(zipped)) bytes gzip'd (in a batch of \(records.count))")
+        let single = try! encoder.encode(records[0])
+        print("one record alone: \(single.count) bytes JSON, \(gzipSize(single)) bytes gzip'd")
+        if sink == 42 { print("") }
+    }
+
+    static func typicalIncident(index: Int) -> RecordState {
+        let schema = RecordSchema.incidentReport
+        let state = try! schema.create(id: RecordID(String(format: "c%08d-4d7a-9f21-%012d", index, index * 7)), [
+            .set("receiptNumber", .string("KH.P03.S012-\(1_000_000 + index)")), .set("receivedAt", .int(1_763_900_000_000 + Int64(index))),
+            .set("receivingUnit", "KH.P03.S012"), .set("jurisdictionUnit", "KH.P03.S012"),
+            .set("category", "theft"), .set("severity", "ordinary"),
+            .set("reporterName", "Lin Chih-hao"), .set("reporterContact", "0912-345-678"),
+            .set("narrative", .string("Scooter KHH-\(index % 977) stolen from the lane behind the night market between 21:00 and 22:30.")),
+            .set("location", "Ruifeng night market, Gushan"),
+        ], origin: origin("T\(index % 40)", Int64(index)))
+        return try! schema.apply([.set("status", "receiptIssued")], to: state, origin: origin("T\(index % 40)", Int64(index) + 1))
+    }
+
+    static func gzipSize(_ data: Data) -> Int {
+        var stream = z_stream()
+        deflateInit2_(&stream, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        defer { deflateEnd(&stream) }
+        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(data.count))) + 64)
+        var input = [UInt8](data)
+        let produced = input.withUnsafeMutableBufferPointer { inBuffer in
+            output.withUnsafeMutableBufferPointer { outBuffer in
+                stream.next_in = inBuffer.baseAddress
+                stream.avail_in = UInt32(inBuffer.count)
+                stream.next_out = outBuffer.baseAddress
+                stream.avail_out = UInt32(outBuffer.count)
+                deflate(&stream, Z_FINISH)
+                return outBuffer.count - Int(stream.avail_out)
+            }
+        }
+        return produced
+    }
+}
