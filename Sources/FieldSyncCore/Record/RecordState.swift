@@ -8,10 +8,10 @@ public struct RecordState: Hashable, Sendable {
     public var id: RecordID
     public var schemaVersion: Int
     public var context: VersionVector
-    public var fields: [String: [FieldEntry]]
+    public var fields: RecordFields
 
     public init(type: RecordType, id: RecordID, schemaVersion: Int, context: VersionVector = VersionVector(),
-                fields: [String: [FieldEntry]] = [:]) {
+                fields: RecordFields = RecordFields()) {
         self.type = type
         self.id = id
         self.schemaVersion = schemaVersion
