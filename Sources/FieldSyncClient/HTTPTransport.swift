@@ -1,0 +1,82 @@
+import FieldSyncCore
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Protocol v1 over HTTP with URLSession (libcurl on Linux): gzip'd JSON bodies, a timeout, and
+/// typed errors from the server's error bodies.
+public final class HTTPTransport: SyncTransport {
+    public let baseURL: URL
+    private let session: URLSession
+    private let compressAbove: Int
+
+    /// - Parameters:
+    ///   - timeout: seconds for one request, including a large pull page.
+    ///   - compressAbove: request bodies larger than this many bytes are sent gzip'd.
+    public init(baseURL: URL, timeout: TimeInterval = 30, compressAbove: Int = 1_024) {
+        self.baseURL = baseURL
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForResource = timeout * 4
+        configuration.httpAdditionalHeaders = ["Accept-Encoding": "gzip"]
+        session = URLSession(configuration: configuration)
+        self.compressAbove = compressAbove
+    }
+
+    deinit { session.invalidateAndCancel() }
+
+    public func enroll(_ request: EnrollRequest) async throws(ClientError) -> EnrollResponse {
+        try await post("v1/enroll", request, credential: nil)
+    }
+
+    public func sync(_ request: SyncRequest, credential: String) async throws(ClientError) -> SyncResponse {
+        try await post("v1/sync", request, credential: credential)
+    }
+
+    public func lease(_ request: LeaseRequest, credential: String) async throws(ClientError) -> LeaseResponse {
+        try await post("v1/lease", request, credential: credential)
+    }
+
+    private func post<Request: Encodable, Response: ProtocolMessage>(
+        _ path: String, _ body: Request, credential: String?
+    ) async throws(ClientError) -> Response {
+        var request = URLRequest(url: baseURL.appendingPathComponent(path))
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        if let credential { request.setValue("Bearer \(credential)", forHTTPHeaderField: "Authorization") }
+        let json: Data
+        do { json = try WireCoding.encode(body) } catch {
+            throw ClientError(.malformedResponse, "could not encode the request: \(error)")
+        }
+        if json.count > compressAbove {
+            request.httpBody = Gzip.compress(json)
+            request.setValue("gzip", forHTTPHeaderField: "Content-Encoding")
+        } else {
+            request.httpBody = json
+        }
+        let data: Data, response: URLResponse
+        do {
+            (data, response) = try await session.data(for: request)
+        } catch {
+            throw ClientError(.unreachable, "\(baseURL.absoluteString) did not answer: \(error.localizedDescription)")
+        }
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        // libcurl inflates when it advertised gzip itself; inflate here if it did not.
+        let body = Gzip.isGzip(data) ? (Gzip.decompress(data) ?? data) : data
+        guard (200..<300).contains(status) else {
+            let problem = try? WireCoding.decodeBody(ProtocolError.self, from: body)
+            if let problem, problem.wipe || problem.code == .revoked {
+                throw ClientError(.revoked, problem.message, protocolError: problem, httpStatus: status)
+            }
+            throw ClientError(.server, problem?.message ?? "HTTP \(status) without an error body",
+                              protocolError: problem ?? ProtocolError(.internalError, "HTTP \(status)"), httpStatus: status)
+        }
+        do {
+            return try WireCoding.decode(Response.self, from: body)
+        } catch {
+            throw ClientError(.malformedResponse, "the server's answer to \(path) could not be read: \(error.message)",
+                              httpStatus: status)
+        }
+    }
+}

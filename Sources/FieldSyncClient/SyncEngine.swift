@@ -1,0 +1,101 @@
+import FieldSyncCore
+
+/// One terminal's sync: push the outbox in bounded batches and pull pages until caught up, in
+/// combined round trips. Safe to interrupt anywhere: pushes are idempotent (a re-pushed state joins to
+/// the same server state) and a page and its cursor are stored together.
+public struct SyncEngine: Sendable {
+    public struct Report: Sendable, Hashable, Codable {
+        public var roundTrips = 0
+        public var pushed = 0
+        public var accepted = 0
+        public var rejected = 0
+        public var pulled = 0
+        public var conflicted: [RecordID] = []
+        public var leaseRenewed = false
+    }
+
+    public let store: any SyncEngineStore
+    public let transport: any SyncTransport
+    public var batchSize: Int
+    public var pageSize: Int
+    /// Fresh batch ids (UUIDs in production; injected for deterministic tests).
+    public var makeBatchID: @Sendable () -> String
+    /// Guards against a server or store bug that would otherwise loop forever.
+    public var maxRoundTrips = 100_000
+
+    public init(store: any SyncEngineStore, transport: any SyncTransport, batchSize: Int = 500, pageSize: Int = 1_000,
+                makeBatchID: @escaping @Sendable () -> String) {
+        precondition(batchSize > 0 && pageSize > 0)
+        self.store = store
+        self.transport = transport
+        self.batchSize = batchSize
+        self.pageSize = pageSize
+        self.makeBatchID = makeBatchID
+    }
+
+    private static func result<Value>(_ body: () async throws(ClientError) -> Value) async -> Result<Value, ClientError> {
+        do { return .success(try await body()) } catch { return .failure(error) }
+    }
+
+    /// Exchanges a one-time enrollment token for this terminal's identity, credential and first lease.
+    public func enroll(token: String, deviceName: String) async throws -> EnrollResponse {
+        let response = try await transport.enroll(EnrollRequest(token: token, deviceName: deviceName))
+        try store.saveEnrollment(response)
+        try store.observeServerTime(response.serverTime)
+        return response
+    }
+
+    /// Syncs until the outbox is empty and the pull is caught up. `progress` sees the running report.
+    public func syncUntilCaughtUp(progress: (@Sendable (Report) -> Void)? = nil) async throws -> Report {
+        guard let credential = try store.deviceCredential() else {
+            throw ClientError(.notEnrolled, "this terminal is not enrolled: run `fieldsync daemon` with an enrollment token first")
+        }
+        var report = Report()
+        while true {
+            guard report.roundTrips < maxRoundTrips else {
+                throw ClientError(.malformedResponse, "sync did not converge after \(maxRoundTrips) round trips")
+            }
+            let pending = try store.pendingPush(limit: batchSize)
+            let push = pending.isEmpty ? nil : PushRequest(batchID: makeBatchID(), records: pending)
+            let request = SyncRequest(push: push, pull: PullRequest(cursor: try store.pullCursor(), limit: pageSize))
+            let response: SyncResponse
+            let transport = self.transport
+            let outcome = await Self.result { () async throws(ClientError) -> SyncResponse in
+                try await transport.sync(request, credential: credential)
+            }
+            switch outcome {
+            case .success(let answer):
+                response = answer
+            case .failure(let error):
+                if error.code == .revoked { try store.wipe() }
+                throw error
+            }
+            report.roundTrips += 1
+            try store.observeServerTime(response.serverTime)
+            if let push {
+                guard let answers = response.push, answers.results.count == push.records.count else {
+                    throw ClientError(.malformedResponse, "the server did not answer every pushed record")
+                }
+                try store.acknowledge(pushed: push.records, response: answers)
+                report.pushed += push.records.count
+                for result in answers.results {
+                    if case .accepted = result.outcome { report.accepted += 1 } else { report.rejected += 1 }
+                }
+            }
+            var hasMore = false
+            if let page = response.pull {
+                report.conflicted += try store.apply(page: page)
+                report.pulled += page.records.count
+                hasMore = page.hasMore
+            }
+            progress?(report)
+            if push == nil && !hasMore { break }
+        }
+        if try store.leaseRunningLow() {
+            let lease = try await transport.lease(LeaseRequest(), credential: credential)
+            try store.saveLease(lease.lease)
+            report.leaseRenewed = true
+        }
+        return report
+    }
+}

@@ -1,0 +1,25 @@
+import FieldSyncCore
+
+/// What the sync engine needs from the terminal's store. `TerminalStore` conforms; each call is one
+/// transaction, so an interrupted round loses nothing and the next round finishes the job.
+public protocol SyncEngineStore: Sendable {
+    /// The device credential from enrollment, or nil before enrollment.
+    func deviceCredential() throws -> String?
+    func saveEnrollment(_ response: EnrollResponse) throws
+    /// States of records with local writes the server has not acknowledged, at most `limit`.
+    func pendingPush(limit: Int) throws -> [RecordState]
+    /// Records the server's answers: acknowledged counters for accepted records; rejected records go to
+    /// the rejected table with their reason and are rolled back to the server's state.
+    func acknowledge(pushed: [RecordState], response: PushResponse) throws
+    /// The cursor of the last applied pull page.
+    func pullCursor() throws -> String?
+    /// Joins a pulled page and stores its cursor, in one transaction. Returns records now in conflict.
+    func apply(page: PullPage) throws -> [RecordID]
+    /// Corrects the terminal's hybrid clock by the server's time.
+    func observeServerTime(_ serverWall: Int64) throws
+    /// Whether the receipt-number lease is running low (or exhausted).
+    func leaseRunningLow() throws -> Bool
+    func saveLease(_ lease: ReceiptLease) throws
+    /// Destroys the data and the key (revoked device).
+    func wipe() throws
+}
