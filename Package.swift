@@ -77,7 +77,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "FieldSyncBench",
-            dependencies: ["FieldSyncCore"]
+            dependencies: ["FieldSyncCore", "FieldSyncStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "FieldSyncCoreTests", dependencies: ["FieldSyncCore"]),
         .testTarget(name: "FieldSyncStoreTests", dependencies: ["FieldSyncStore", "FieldSyncCore"]),

@@ -11,13 +11,14 @@ enum StoreMigrations {
         return migrator
     }
 
-    /// The identifier of the newest migration this code knows; tests use it to fake older files.
+    /// The identifier of the newest migration this code knows.
     static let latest = "v1"
+
 
     // One row per record. The index columns are derived from `state` on every write so that lists and
     // filters never decode JSON; `state` is the whole replicated state with sensitive values sealed.
     // The outbox is not a table: it is the records whose local counter runs ahead of the acknowledged one.
-    private static let v1 = """
+    static let v1 = """
         CREATE TABLE meta (
             key TEXT PRIMARY KEY NOT NULL,
             value TEXT NOT NULL

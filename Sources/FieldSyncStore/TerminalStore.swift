@@ -64,12 +64,18 @@ public final class TerminalStore: Sendable {
         }
         let pool: DatabasePool
         do {
+            if storeExists { try Self.preflight(path: path, cipher: cipher) }
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
             throw StoreError.wrapping(error, while: "opening \(path)")
         }
         do {
-            try Self.prepare(pool, cipher: cipher)
+            try StoreMigrations.migrator.migrate(pool)
+            try pool.write { db in
+                if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'keyCheck'") == nil {
+                    try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('keyCheck', ?)", arguments: [cipher.makeKeyCheck()])
+                }
+            }
             cachedIdentity = Mutex(try pool.read(Self.fetchIdentity(cipher: cipher)))
         } catch {
             try? pool.close()
@@ -78,13 +84,17 @@ public final class TerminalStore: Sendable {
         self.pool = pool
     }
 
-    /// Checks version, integrity and key before migrating: a refused file must be left as it was.
-    private static func prepare(_ pool: DatabasePool, cipher: FieldCipher) throws {
+    /// Checks version, integrity and key of an existing file through a plain connection that only
+    /// reads: a refused file must be left exactly as it was, and opening a `DatabasePool` already
+    /// writes (it switches to WAL and primes the WAL file).
+    private static func preflight(path: String, cipher: FieldCipher) throws {
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
         let migrator = StoreMigrations.migrator
-        try pool.read { db in
+        try queue.read { db in
             if try migrator.hasBeenSuperseded(db) {
-                let applied = try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
-                throw StoreError(.newerSchema, "the store was written by a newer FieldSync (schema \(applied.joined(separator: ", "))); this version knows up to \(StoreMigrations.latest) and changed nothing")
+                let unknown = try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
+                throw StoreError(.newerSchema, "the store was written by a newer FieldSync (schema \(unknown.joined(separator: ", "))); this version knows up to \(StoreMigrations.latest) and changed nothing")
             }
             let problems = try String.fetchAll(db, sql: "PRAGMA quick_check")
             guard problems == ["ok"] else {
@@ -94,12 +104,6 @@ public final class TerminalStore: Sendable {
                let check = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'keyCheck'"),
                !cipher.verifies(keyCheck: check) {
                 throw StoreError(.wrongKey, "the key file does not hold the key this store was written with")
-            }
-        }
-        try migrator.migrate(pool)
-        try pool.write { db in
-            if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'keyCheck'") == nil {
-                try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('keyCheck', ?)", arguments: [cipher.makeKeyCheck()])
             }
         }
     }
