@@ -1,1 +1,1 @@
-print("bench")
+try StoreBenchmark.run(arguments: Array(CommandLine.arguments.dropFirst()))

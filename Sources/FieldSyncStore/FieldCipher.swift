@@ -48,7 +48,7 @@ struct FieldCipher: @unchecked Sendable {
     /// `state` with the value of every entry of a sensitive field sealed.
     func sealingSensitive(_ state: RecordState, schema: RecordSchema) throws -> RecordState {
         try transformingSensitive(state, schema: schema) { entry, context in
-            let plain = try JSONEncoder().encode(entry.value)
+            let plain = try Self.plaintext(of: entry.value)
             let sealed = try AES.GCM.seal(plain, using: key, authenticating: context).combined!
             return .string(Self.prefix + sealed.base64EncodedString())
         }
@@ -66,7 +66,22 @@ struct FieldCipher: @unchecked Sendable {
                   let plain = try? AES.GCM.open(box, using: key, authenticating: context) else {
                 throw StoreError(.corrupted, "record \(state.id): a sealed value does not open (tampered, or written under another key)")
             }
-            return try JSONDecoder().decode(FieldValue.self, from: plain)
+            return try Self.value(fromPlaintext: plain)
+        }
+    }
+
+    // Sensitive values are nearly always text: those are sealed as `s` + UTF-8, skipping a JSON encoder
+    // per value on the hot path of pulled pages; anything else as `j` + JSON.
+    private static func plaintext(of value: FieldValue) throws -> Data {
+        if case .string(let text) = value { return Data([UInt8(ascii: "s")] + Array(text.utf8)) }
+        return Data([UInt8(ascii: "j")]) + (try JSONEncoder().encode(value))
+    }
+
+    private static func value(fromPlaintext plain: Data) throws -> FieldValue {
+        switch plain.first {
+        case UInt8(ascii: "s"): return .string(String(decoding: plain.dropFirst(), as: UTF8.self))
+        case UInt8(ascii: "j"): return try JSONDecoder().decode(FieldValue.self, from: plain.dropFirst())
+        default: throw StoreError(.corrupted, "a sealed value has an unknown encoding")
         }
     }
 

@@ -12,6 +12,17 @@ extension TerminalStore {
     }
 
     static let recordColumns = "state, createdAt, updatedAt, conflicted, autoResolved, localCounter, ackedCounter"
+    static let selectOne = "SELECT \(recordColumns) FROM record WHERE id = ?"
+    static let upsert = """
+        INSERT INTO record (id, type, units, status, createdAt, updatedAt, conflicted, autoResolved,
+                            localCounter, ackedCounter, state)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET
+            units = excluded.units, status = excluded.status, createdAt = excluded.createdAt,
+            updatedAt = excluded.updatedAt, conflicted = excluded.conflicted,
+            autoResolved = excluded.autoResolved, localCounter = excluded.localCounter,
+            ackedCounter = excluded.ackedCounter, state = excluded.state
+        """
 
     func schema(for type: RecordType) throws -> RecordSchema {
         guard let schema = registry[type] else {
@@ -22,12 +33,7 @@ extension TerminalStore {
 
     func decodeRecord(_ row: Row) throws -> LoadedRecord {
         let data: Data = row["state"]
-        let sealed: RecordState
-        do {
-            sealed = try JSONDecoder().decode(RecordState.self, from: data)
-        } catch {
-            throw StoreError(.corrupted, "a stored record state is not valid JSON", underlying: error)
-        }
+        let sealed = try StateJSON.decode(data)
         let schema = try schema(for: sealed.type)
         let local = UInt64(row["localCounter"] as Int64)
         let acked = UInt64(row["ackedCounter"] as Int64)
@@ -39,8 +45,8 @@ extension TerminalStore {
     }
 
     func fetchRecord(_ id: RecordID, _ db: Database) throws -> LoadedRecord? {
-        try Row.fetchOne(db, sql: "SELECT \(Self.recordColumns) FROM record WHERE id = ?", arguments: [id.rawValue])
-            .map(decodeRecord)
+        // Cached statements: pulled pages and local writes run these thousands of times.
+        try Row.fetchOne(try db.cachedStatement(sql: Self.selectOne), arguments: [id.rawValue]).map(decodeRecord)
     }
 
     func fetchExisting(_ id: RecordID, _ db: Database) throws -> LoadedRecord {
@@ -56,7 +62,7 @@ extension TerminalStore {
     func storeRecord(_ state: RecordState, schema: RecordSchema, replica: ReplicaID, acknowledged: UInt64,
                      _ db: Database) throws -> StoredRecord {
         let sealed = try cipher.sealingSensitive(state, schema: schema)
-        let data = try JSONEncoder().encode(sealed)
+        let data = StateJSON.encode(sealed)
         let concurrency = schema.conflicts(in: state)
         let conflicted = concurrency?.needsPerson ?? false
         let autoResolved = concurrency?.fields.contains { $0.decision != .needsPerson } ?? false
@@ -68,18 +74,11 @@ extension TerminalStore {
         let updatedAt = state.latestStamp.wall
         let local = state.context[replica]
         let acked = min(acknowledged, local)
-        try db.execute(sql: """
-            INSERT INTO record (id, type, units, status, createdAt, updatedAt, conflicted, autoResolved,
-                                localCounter, ackedCounter, state)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (id) DO UPDATE SET
-                units = excluded.units, status = excluded.status, createdAt = excluded.createdAt,
-                updatedAt = excluded.updatedAt, conflicted = excluded.conflicted,
-                autoResolved = excluded.autoResolved, localCounter = excluded.localCounter,
-                ackedCounter = excluded.ackedCounter, state = excluded.state
-            """, arguments: [state.id.rawValue, state.type.rawValue, units, status, createdAt, updatedAt, conflicted,
-                             autoResolved, Int64(local), Int64(acked), data])
-                return StoredRecord(state: state, schema: schema, createdAt: createdAt, updatedAt: updatedAt,
+        try db.cachedStatement(sql: Self.upsert).execute(arguments: [
+            state.id.rawValue, state.type.rawValue, units, status, createdAt, updatedAt, conflicted, autoResolved,
+            Int64(local), Int64(acked), data,
+        ])
+        return StoredRecord(state: state, schema: schema, createdAt: createdAt, updatedAt: updatedAt,
                             conflicted: conflicted, autoResolved: autoResolved, pendingPush: local > acked)
     }
 }

@@ -115,9 +115,9 @@ extension TerminalStore {
     }
 
     private func insertRejected(_ record: StoredRecord, rejection: Rejection, current: RecordState?, _ db: Database) throws {
-        let local = try JSONEncoder().encode(try cipher.sealingSensitive(record.state, schema: record.schema))
+        let local = StateJSON.encode(try cipher.sealingSensitive(record.state, schema: record.schema))
         let server = try current.flatMap { state in
-            try registry[state.type].map { try JSONEncoder().encode(try cipher.sealingSensitive(state, schema: $0)) }
+            try registry[state.type].map { StateJSON.encode(try cipher.sealingSensitive(state, schema: $0)) }
         }
         try db.execute(sql: """
             INSERT INTO rejected_change (recordID, type, code, fields, message, localState, serverState, rejectedAt)
@@ -131,7 +131,7 @@ extension TerminalStore {
         try reading("reading rejected changes") { db in
             try Row.fetchAll(db, sql: "SELECT * FROM rejected_change ORDER BY id DESC").map { row in
                 func open(_ data: Data) throws -> RecordState {
-                    let sealed = try JSONDecoder().decode(RecordState.self, from: data)
+                    let sealed = try StateJSON.decode(data)
                     return try cipher.openingSensitive(sealed, schema: try schema(for: sealed.type))
                 }
                 let fields = (row["fields"] as String).split(separator: ",").map(String.init)

@@ -37,7 +37,7 @@ extension TerminalStore {
                               _ db: Database) throws -> StoredRecord {
         let schema = try schema(for: type)
         let id = RecordID(makeID())
-        let taken = try Bool.fetchOne(db, sql: "SELECT 1 FROM record WHERE id = ?", arguments: [id.rawValue]) ?? false
+        let taken = try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM record WHERE id = ?"), arguments: [id.rawValue]) ?? false
         precondition(!taken, "makeID returned an id already in use: \(id)")
         let origin = try writeOrigin(author, db)
         let state = try schema.create(id: id, operations, origin: origin)

@@ -164,17 +164,17 @@ public final class TerminalStore: Sendable {
     }
 
     func loadClock(_ db: Database) throws -> HybridLogicalClock {
-        guard let row = try Row.fetchOne(db, sql: "SELECT wall, logical, correction FROM clock") else {
+        guard let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT wall, logical, correction FROM clock")) else {
             return HybridLogicalClock()
         }
         return HybridLogicalClock(last: HLCTimestamp(wall: row["wall"], logical: row["logical"]), correction: row["correction"])
     }
 
     func saveClock(_ clock: HybridLogicalClock, _ db: Database) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO clock (singleton, wall, logical, correction) VALUES (1, ?, ?, ?)
             ON CONFLICT (singleton) DO UPDATE SET wall = excluded.wall, logical = excluded.logical, correction = excluded.correction
-            """, arguments: [clock.last.wall, clock.last.logical, clock.correction])
+            """).execute(arguments: [clock.last.wall, clock.last.logical, clock.correction])
     }
 
     /// The hybrid logical clock as persisted (for status displays and tests).
