@@ -3,12 +3,41 @@ import Foundation
 import GRDB
 
 /// Reading and writing `record` rows: the only place that knows how a state maps to its row.
+/// Each direction has a pure half (decoding, sealing, deriving the index columns), which pulled pages
+/// run in parallel, and a database half.
 extension TerminalStore {
     /// A record row with its state opened, and the counters that make it an outbox entry.
-    struct LoadedRecord {
+    struct LoadedRecord: Sendable {
         var record: StoredRecord
         var localCounter: UInt64
         var ackedCounter: UInt64
+    }
+
+    /// A record row as read, before its state is decoded and opened.
+    struct RawRow: Sendable {
+        var state: Data
+        var createdAt: Int64
+        var updatedAt: Int64
+        var conflicted: Bool
+        var autoResolved: Bool
+        var localCounter: UInt64
+        var ackedCounter: UInt64
+
+        init(_ row: Row) {
+            state = row["state"]
+            createdAt = row["createdAt"]
+            updatedAt = row["updatedAt"]
+            conflicted = row["conflicted"]
+            autoResolved = row["autoResolved"]
+            localCounter = UInt64(row["localCounter"] as Int64)
+            ackedCounter = UInt64(row["ackedCounter"] as Int64)
+        }
+    }
+
+    /// The values of a row about to be written, and the record they describe.
+    struct PreparedRow: Sendable {
+        var record: StoredRecord
+        var arguments: [DatabaseValue]
     }
 
     static let recordColumns = "state, createdAt, updatedAt, conflicted, autoResolved, localCounter, ackedCounter"
@@ -32,21 +61,27 @@ extension TerminalStore {
     }
 
     func decodeRecord(_ row: Row) throws -> LoadedRecord {
-        let data: Data = row["state"]
-        let sealed = try StateJSON.decode(data)
+        try open(RawRow(row))
+    }
+
+    /// Decodes and opens a row's state (pure: safe to run off the writer's thread).
+    func open(_ raw: RawRow) throws -> LoadedRecord {
+        let sealed = try StateJSON.decode(raw.state)
         let schema = try schema(for: sealed.type)
-        let local = UInt64(row["localCounter"] as Int64)
-        let acked = UInt64(row["ackedCounter"] as Int64)
         let record = StoredRecord(
             state: try cipher.openingSensitive(sealed, schema: schema), schema: schema,
-            createdAt: row["createdAt"], updatedAt: row["updatedAt"], conflicted: row["conflicted"],
-            autoResolved: row["autoResolved"], pendingPush: local > acked)
-        return LoadedRecord(record: record, localCounter: local, ackedCounter: acked)
+            createdAt: raw.createdAt, updatedAt: raw.updatedAt, conflicted: raw.conflicted,
+            autoResolved: raw.autoResolved, pendingPush: raw.localCounter > raw.ackedCounter)
+        return LoadedRecord(record: record, localCounter: raw.localCounter, ackedCounter: raw.ackedCounter)
+    }
+
+    func fetchRawRow(_ id: RecordID, _ db: Database) throws -> RawRow? {
+        // Cached statements: pulled pages and local writes run these thousands of times.
+        try Row.fetchOne(try db.cachedStatement(sql: Self.selectOne), arguments: [id.rawValue]).map(RawRow.init)
     }
 
     func fetchRecord(_ id: RecordID, _ db: Database) throws -> LoadedRecord? {
-        // Cached statements: pulled pages and local writes run these thousands of times.
-        try Row.fetchOne(try db.cachedStatement(sql: Self.selectOne), arguments: [id.rawValue]).map(decodeRecord)
+        try fetchRawRow(id, db).map(open)
     }
 
     func fetchExisting(_ id: RecordID, _ db: Database) throws -> LoadedRecord {
@@ -61,8 +96,19 @@ extension TerminalStore {
     @discardableResult
     func storeRecord(_ state: RecordState, schema: RecordSchema, replica: ReplicaID, acknowledged: UInt64,
                      _ db: Database) throws -> StoredRecord {
-        let sealed = try cipher.sealingSensitive(state, schema: schema)
-        let data = StateJSON.encode(sealed)
+        let row = try prepareRow(state, schema: schema, replica: replica, acknowledged: acknowledged)
+        try write(row, db)
+        return row.record
+    }
+
+    func write(_ row: PreparedRow, _ db: Database) throws {
+        try db.cachedStatement(sql: Self.upsert).execute(arguments: StatementArguments(row.arguments))
+    }
+
+    /// Seals the state and derives the index columns (pure: safe to run off the writer's thread).
+    func prepareRow(_ state: RecordState, schema: RecordSchema, replica: ReplicaID,
+                    acknowledged: UInt64) throws -> PreparedRow {
+        let data = StateJSON.encode(try cipher.sealingSensitive(state, schema: schema))
         let concurrency = schema.conflicts(in: state)
         let conflicted = concurrency?.needsPerson ?? false
         let autoResolved = concurrency?.fields.contains { $0.decision != .needsPerson } ?? false
@@ -74,11 +120,12 @@ extension TerminalStore {
         let updatedAt = state.latestStamp.wall
         let local = state.context[replica]
         let acked = min(acknowledged, local)
-        try db.cachedStatement(sql: Self.upsert).execute(arguments: [
-            state.id.rawValue, state.type.rawValue, units, status, createdAt, updatedAt, conflicted, autoResolved,
-            Int64(local), Int64(acked), data,
+        let record = StoredRecord(state: state, schema: schema, createdAt: createdAt, updatedAt: updatedAt,
+                                  conflicted: conflicted, autoResolved: autoResolved, pendingPush: local > acked)
+        return PreparedRow(record: record, arguments: [
+            state.id.rawValue.databaseValue, state.type.rawValue.databaseValue, units.databaseValue,
+            status.databaseValue, createdAt.databaseValue, updatedAt.databaseValue, conflicted.databaseValue,
+            autoResolved.databaseValue, Int64(local).databaseValue, Int64(acked).databaseValue, data.databaseValue,
         ])
-        return StoredRecord(state: state, schema: schema, createdAt: createdAt, updatedAt: updatedAt,
-                            conflicted: conflicted, autoResolved: autoResolved, pendingPush: local > acked)
     }
 }

@@ -164,36 +164,27 @@ extension TerminalStore {
     public func apply(page: PullPage) throws -> AppliedPage {
         let replica = try enrolledReplica()
         return try writing("applying a pulled page") { db in
+            // Reads and writes stay on the writer's connection; the work between them (decode, open,
+            // join, seal, encode: most of the cost) runs on every core.
+            let rows = try page.records.map { try fetchRawRow($0.id, db) }
+            let outcomes = try Self.parallelMap(page.records.indices) { index in
+                try pulledOutcome(page.records[index], local: rows[index], replica: replica)
+            }
             var applied = AppliedPage(cursor: page.cursor)
             var latest = HLCTimestamp.zero
-            for incoming in page.records {
-                let schema: RecordSchema
-                switch registry.schema(for: incoming) {
-                case .success(let found): schema = found
-                case .failure(let rejection):
+            for (incoming, outcome) in zip(page.records, outcomes) {
+                switch outcome {
+                case .skipped(let rejection):
                     applied.skipped.append(.init(id: incoming.id, type: incoming.type, rejection: rejection))
-                    continue
-                }
-                if let problem = schema.wellFormednessProblem(of: incoming) {
-                    applied.skipped.append(.init(id: incoming.id, type: incoming.type, rejection: problem))
-                    continue
-                }
-                latest = max(latest, incoming.latestStamp)
-                let local = try fetchRecord(incoming.id, db)
-                if let local, local.record.type != incoming.type {
-                    applied.skipped.append(.init(id: incoming.id, type: incoming.type, rejection: Rejection(
-                        .malformedState, message: "record \(incoming.id) is held as a \(local.record.type)")))
-                    continue
-                }
-                let joined = local.map { $0.record.state.joined(with: incoming) } ?? incoming
-                let acked = max(local?.ackedCounter ?? 0, incoming.context[replica])
-                if let local, joined == local.record.state, acked == local.ackedCounter {
+                case .unchanged(let stamp):
+                    latest = max(latest, stamp)
                     applied.unchanged += 1
-                    continue
+                case .store(let row, let isNew, let wasConflicted, let stamp):
+                    latest = max(latest, stamp)
+                    try write(row, db)
+                    if isNew { applied.inserted.append(incoming.id) } else { applied.updated.append(incoming.id) }
+                    if row.record.conflicted && !wasConflicted { applied.becameConflicted.append(incoming.id) }
                 }
-                let stored = try storeRecord(joined, schema: schema, replica: replica, acknowledged: acked, db)
-                if local == nil { applied.inserted.append(incoming.id) } else { applied.updated.append(incoming.id) }
-                if stored.conflicted && local?.record.conflicted != true { applied.becameConflicted.append(incoming.id) }
             }
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('checkpoint', ?)", arguments: [page.cursor])
             if latest > .zero {
@@ -203,5 +194,54 @@ extension TerminalStore {
             }
             return applied
         }
+    }
+
+    enum PulledOutcome: Sendable {
+        case skipped(Rejection)
+        case unchanged(HLCTimestamp)
+        case store(PreparedRow, isNew: Bool, wasConflicted: Bool, HLCTimestamp)
+    }
+
+    /// What one pulled state does to the local one (pure: runs in parallel).
+    func pulledOutcome(_ incoming: RecordState, local raw: RawRow?, replica: ReplicaID) throws -> PulledOutcome {
+        let schema: RecordSchema
+        switch registry.schema(for: incoming) {
+        case .success(let found): schema = found
+        case .failure(let rejection): return .skipped(rejection)
+        }
+        if let problem = schema.wellFormednessProblem(of: incoming) { return .skipped(problem) }
+        let local = try raw.map(open)
+        if let local, local.record.type != incoming.type {
+            return .skipped(Rejection(.malformedState, message: "record \(incoming.id) is held as a \(local.record.type)"))
+        }
+        let stamp = incoming.latestStamp
+        let joined = local.map { $0.record.state.joined(with: incoming) } ?? incoming
+        let acked = max(local?.ackedCounter ?? 0, incoming.context[replica])
+        if let local, joined == local.record.state, acked == local.ackedCounter { return .unchanged(stamp) }
+        let row = try prepareRow(joined, schema: schema, replica: replica, acknowledged: acked)
+        return .store(row, isNew: local == nil, wasConflicted: local?.record.conflicted ?? false, stamp)
+    }
+
+    /// `transform` over `indices` on every core, results in order; small inputs stay on this thread.
+    static func parallelMap<T: Sendable>(_ indices: Range<Int>, _ transform: (Int) throws -> T) throws -> [T] {
+        let workers = min(ProcessInfo.processInfo.activeProcessorCount, max(1, indices.count / 64))
+        guard workers > 1 else { return try indices.map(transform) }
+        var results = [Result<T, any Error>?](repeating: nil, count: indices.count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            // Each worker writes only its own slice of the buffer.
+            nonisolated(unsafe) let buffer = buffer
+            withoutActuallyEscaping(transform) { transform in
+                nonisolated(unsafe) let transform = transform
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    let chunk = (indices.count + workers - 1) / workers
+                    let start = worker * chunk, end = min(indices.count, start + chunk)
+                    guard start < end else { return }
+                    for offset in start..<end {
+                        buffer[offset] = Result { try transform(indices.lowerBound + offset) }
+                    }
+                }
+            }
+        }
+        return try results.map { try $0!.get() }
     }
 }
