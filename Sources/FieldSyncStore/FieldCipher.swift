@@ -45,9 +45,10 @@ struct FieldCipher: @unchecked Sendable {
         return secret
     }
 
-    /// `state` with the value of every entry of a sensitive field sealed.
-    func sealingSensitive(_ state: RecordState, schema: RecordSchema) throws -> RecordState {
-        try transformingSensitive(state, schema: schema) { entry, context in
+    /// `state` with the value of every entry of a sensitive field sealed, except the entries whose dots
+    /// `sealed` holds: those came from `sealed` by a join and are sealed already.
+    func sealingSensitive(_ state: RecordState, schema: RecordSchema, alreadySealedIn sealed: RecordState? = nil) throws -> RecordState {
+        try transformingSensitive(state, schema: schema, skipping: sealed) { entry, context in
             let plain = try Self.plaintext(of: entry.value)
             let sealed = try AES.GCM.seal(plain, using: key, authenticating: context).combined!
             return .string(Self.prefix + sealed.base64EncodedString())
@@ -85,12 +86,13 @@ struct FieldCipher: @unchecked Sendable {
         }
     }
 
-    private func transformingSensitive(_ state: RecordState, schema: RecordSchema,
+    private func transformingSensitive(_ state: RecordState, schema: RecordSchema, skipping: RecordState? = nil,
                                        _ transform: (FieldEntry, Data) throws -> FieldValue) throws -> RecordState {
         var result = state
         for field in schema.fields where field.sensitive {
             guard var entries = state.fields[field.name] else { continue }
-            for index in entries.indices {
+            let skipped = skipping?.fields[field.name].map { Set($0.map(\.dot)) } ?? []
+            for index in entries.indices where !skipped.contains(entries[index].dot) {
                 let context = Data("\(state.type)/\(state.id)/\(field.name)/\(entries[index].dot)".utf8)
                 entries[index].value = try transform(entries[index], context)
             }

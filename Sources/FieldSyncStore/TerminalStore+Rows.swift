@@ -106,9 +106,10 @@ extension TerminalStore {
     }
 
     /// Seals the state and derives the index columns (pure: safe to run off the writer's thread).
-    func prepareRow(_ state: RecordState, schema: RecordSchema, replica: ReplicaID,
+    /// - Parameter sealed: `state` already sealed, when the caller has it.
+    func prepareRow(_ state: RecordState, sealed: RecordState? = nil, schema: RecordSchema, replica: ReplicaID,
                     acknowledged: UInt64) throws -> PreparedRow {
-        let data = StateJSON.encode(try cipher.sealingSensitive(state, schema: schema))
+        let data = StateJSON.encode(try sealed ?? cipher.sealingSensitive(state, schema: schema))
         let concurrency = schema.conflicts(in: state)
         let conflicted = concurrency?.needsPerson ?? false
         let autoResolved = concurrency?.fields.contains { $0.decision != .needsPerson } ?? false

@@ -85,7 +85,8 @@ struct SyncTests {
         let fixture = try StoreFixture()
         let store = fixture.store
         let local = try store.createHouseholdVisit(StoreFixture.visit(), by: StoreFixture.officer)
-        let theirs = try StoreFixture.remoteEdit(local.state, [.append("notes", "peer note"), .add("followUps", "revisit")],
+        let theirs = try StoreFixture.remoteEdit(local.state, [.append("notes", "peer note"), .add("followUps", "revisit"),
+                                                                  .set("subjectPhone", "0933-111-222")],
                                                  replica: Self.peer, wall: fixture.clock.now + 5)
         try store.addNote(to: local.id, "my note", by: StoreFixture.officer)
         let fresh = try StoreFixture.remoteCreate(.patrolSignIn, id: "peer-1", StoreFixture.signIn().operations,
@@ -101,6 +102,10 @@ struct SyncTests {
         guard case .log(let notes)? = joined["notes"] else { Issue.record("no notes"); return }
         #expect(Set(notes.map(\.value)) == ["peer note", "my note"])
         #expect(joined["followUps"] == .set(["revisit"]))
+        // Sensitive values held before stay readable; the peer's new one is sealed and readable too.
+        #expect(joined["subjectName"] == .value("王小明"))
+        #expect(joined["subjectPhone"] == .value("0933-111-222"))
+        #expect(storeBytes(fixture.directory).range(of: Data("0933-111-222".utf8)) == nil)
         #expect(joined.pendingPush)   // our note is still unacknowledged
         #expect(try store.record(fresh.id)?.pendingPush == false)
         // The clock has observed the page's stamps.
