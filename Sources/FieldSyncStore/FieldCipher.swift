@@ -91,9 +91,12 @@ struct FieldCipher: @unchecked Sendable {
         var result = state
         for field in schema.fields where field.sensitive {
             guard var entries = state.fields[field.name] else { continue }
-            let skipped = skipping?.fields[field.name].map { Set($0.map(\.dot)) } ?? []
-            for index in entries.indices where !skipped.contains(entries[index].dot) {
-                let context = Data("\(state.type)/\(state.id)/\(field.name)/\(entries[index].dot)".utf8)
+            let skipped = skipping?.fields[field.name] ?? []
+            // Record, field and dot: `incidentReport/<id>/reporterName/<replica>:<counter>`.
+            let prefix = state.type.rawValue + "/" + state.id.rawValue + "/" + field.name + "/"
+            for index in entries.indices where !skipped.contains(where: { $0.dot == entries[index].dot }) {
+                let dot = entries[index].dot
+                let context = Data((prefix + dot.replica.rawValue + ":" + String(dot.counter)).utf8)
                 entries[index].value = try transform(entries[index], context)
             }
             result.fields[field.name] = entries
