@@ -1,1 +1,1 @@
-try StoreBenchmark.run(arguments: Array(CommandLine.arguments.dropFirst()))
+print("bench")
