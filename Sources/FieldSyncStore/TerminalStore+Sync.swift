@@ -166,13 +166,14 @@ extension TerminalStore {
         return try writing("applying a pulled page") { db in
             // Reads and writes stay on the writer's connection; the work between them (decode, open,
             // join, seal, encode: most of the cost) runs on every core.
-            let rows = try page.records.map { try fetchRawRow($0.id, db) }
-            let outcomes = try Self.parallelMap(page.records.indices) { index in
-                try pulledOutcome(page.records[index], local: rows[index], replica: replica)
-            }
             var applied = AppliedPage(cursor: page.cursor)
+            let records = Self.uniqueRecords(page.records, skipping: &applied.skipped)
+            let rows = try records.map { try fetchRawRow($0.id, db) }
+            let outcomes = try Self.parallelMap(records.indices) { index in
+                try pulledOutcome(records[index], local: rows[index], replica: replica)
+            }
             var latest = HLCTimestamp.zero
-            for (incoming, outcome) in zip(page.records, outcomes) {
+            for (incoming, outcome) in zip(records, outcomes) {
                 switch outcome {
                 case .skipped(let rejection):
                     applied.skipped.append(.init(id: incoming.id, type: incoming.type, rejection: rejection))
@@ -194,6 +195,29 @@ extension TerminalStore {
             }
             return applied
         }
+    }
+
+    /// The page's states with repeated records joined into one, in first-seen order: every state is
+    /// read against the local rows as they were before the page, so a repeat must not overwrite the
+    /// first. A repeat claiming another record type is skipped.
+    static func uniqueRecords(_ records: [RecordState], skipping skipped: inout [AppliedPage.SkippedRecord]) -> [RecordState] {
+        var unique: [RecordState] = []
+        var position: [RecordID: Int] = [:]
+        unique.reserveCapacity(records.count)
+        for record in records {
+            guard let index = position[record.id] else {
+                position[record.id] = unique.count
+                unique.append(record)
+                continue
+            }
+            if unique[index].type == record.type {
+                unique[index] = unique[index].joined(with: record)
+            } else {
+                skipped.append(.init(id: record.id, type: record.type, rejection: Rejection(
+                    .malformedState, message: "record \(record.id) appears in the page as \(unique[index].type) and \(record.type)")))
+            }
+        }
+        return unique
     }
 
     enum PulledOutcome: Sendable {

@@ -116,6 +116,20 @@ struct SyncTests {
         #expect(try store.checkpoint == "c-2")
     }
 
+    @Test("a record repeated in one page keeps what every copy brings")
+    func repeatedRecordInPage() throws {
+        let fixture = try StoreFixture()
+        let base = try StoreFixture.remoteCreate(.householdVisit, id: "peer-1", StoreFixture.visit().operations,
+                                                 replica: Self.peer, wall: fixture.clock.now)
+        let first = try StoreFixture.remoteEdit(base, [.append("notes", "first")], replica: Self.peer, wall: fixture.clock.now + 1)
+        let other = try StoreFixture.remoteEdit(base, [.append("notes", "other")], replica: ReplicaID("T-KH-0003"),
+                                                wall: fixture.clock.now + 2)
+        let applied = try fixture.store.apply(page: StoreFixture.page([first, other], cursor: "c-1"))
+        #expect(applied.inserted == [base.id])
+        guard case .log(let notes)? = try fixture.store.record(base.id)?["notes"] else { Issue.record("no notes"); return }
+        #expect(notes.map(\.value) == ["first", "other"])
+    }
+
     @Test("our own writes held by a pulled state count as acknowledged")
     func pulledOwnWritesAreAcknowledged() throws {
         let fixture = try StoreFixture()
