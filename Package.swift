@@ -34,7 +34,8 @@ let package = Package(
                 "FieldSyncCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            exclude: ["README-snippet.md"]
         ),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
@@ -77,7 +78,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "FieldSyncBench",
-            dependencies: ["FieldSyncCore", "CZlib"]
+            dependencies: ["FieldSyncCore", "CZlib", "FieldSyncStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "FieldSyncCoreTests", dependencies: ["FieldSyncCore"]),
         .testTarget(name: "FieldSyncStoreTests", dependencies: ["FieldSyncStore", "FieldSyncCore"]),

@@ -1,0 +1,49 @@
+import FieldSyncCore
+
+/// The values of a new patrol sign-in (巡簽). A sign-in is never edited afterwards, only voided.
+public struct NewPatrolSignIn: Hashable, Sendable {
+    public enum Method: String, Hashable, Sendable, CaseIterable { case qr, nfc, gps, manual }
+
+    public var officers: [OfficerID]
+    public var checkpoint: String
+    public var unit: UnitID
+    /// Milliseconds since 1970.
+    public var signedAt: Int64
+    public var method: Method
+    /// Microdegrees.
+    public var location: (latitude: Int64, longitude: Int64)?
+    public var accuracyMetres: Int64?
+    public var note: String?
+
+    public init(officers: [OfficerID], checkpoint: String, unit: UnitID, signedAt: Int64, method: Method,
+                location: (latitude: Int64, longitude: Int64)? = nil, accuracyMetres: Int64? = nil, note: String? = nil) {
+        self.officers = officers
+        self.checkpoint = checkpoint
+        self.unit = unit
+        self.signedAt = signedAt
+        self.method = method
+        self.location = location
+        self.accuracyMetres = accuracyMetres
+        self.note = note
+    }
+
+    /// The creating write; the core validates it.
+    public var operations: [FieldOperation] {
+        var operations: [FieldOperation] = [
+            .set("officers", .list(officers.map { .string($0.rawValue) })),
+            .set("checkpoint", .string(checkpoint)),
+            .set("unit", .string(unit.rawValue)),
+            .set("signedAt", .int(signedAt)),
+            .set("method", .string(method.rawValue)),
+        ]
+        if let location {
+            operations.append(.set("location", .object(["lat": .int(location.latitude), "lon": .int(location.longitude)])))
+        }
+        if let accuracyMetres { operations.append(.set("accuracyMetres", .int(accuracyMetres))) }
+        if let note { operations.append(.set("note", .string(note))) }
+        return operations
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.operations == rhs.operations }
+    public func hash(into hasher: inout Hasher) { hasher.combine(operations) }
+}

@@ -1,0 +1,82 @@
+import FieldSyncCore
+import GRDB
+
+/// An operating failure of the terminal store: the module's one error type, modelled on GRDB's
+/// `DatabaseError` (a code to switch on, a sentence for a person, and the underlying cause).
+///
+/// Invalid writes are not operating failures: they throw the core's `Rejection` unchanged, so the
+/// caller sees the same reason the server would give.
+public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
+    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// The file was written by a newer version of FieldSync; it was left untouched.
+        public static let newerSchema = Code(rawValue: "newerSchema")
+        /// The key file does not hold the key the store was written with (or is missing or malformed).
+        public static let wrongKey = Code(rawValue: "wrongKey")
+        /// The file is not a FieldSync store, or SQLite found it damaged.
+        public static let corrupted = Code(rawValue: "corrupted")
+        /// The disk (or the store's page limit) is full; the write was rolled back.
+        public static let diskFull = Code(rawValue: "diskFull")
+        /// Every receipt number of the leased block has been issued; sync to get a new block.
+        public static let leaseExhausted = Code(rawValue: "leaseExhausted")
+        /// No receipt-number lease has been saved yet.
+        public static let noLease = Code(rawValue: "noLease")
+        /// No such record (or rejected change).
+        public static let notFound = Code(rawValue: "notFound")
+        /// The terminal has no identity yet: enroll it first.
+        public static let notEnrolled = Code(rawValue: "notEnrolled")
+        /// The terminal is already enrolled; a replica id is written once and never replaced.
+        public static let alreadyEnrolled = Code(rawValue: "alreadyEnrolled")
+        /// The store was wiped; nothing can be read or written any more.
+        public static let wiped = Code(rawValue: "wiped")
+        /// A record type this store has no schema for.
+        public static let unknownRecordType = Code(rawValue: "unknownRecordType")
+        /// The sync engine handed the store inconsistent input (e.g. results not matching the push).
+        public static let invalidSyncInput = Code(rawValue: "invalidSyncInput")
+        /// Any other SQLite or file-system failure.
+        public static let io = Code(rawValue: "io")
+    }
+
+    public var code: Code
+    /// What went wrong and, where it helps, what to do.
+    public var message: String
+    /// The underlying failure, described (GRDB or Foundation errors are not `Hashable`).
+    public var underlying: String?
+
+    public init(_ code: Code, _ message: String, underlying: (any Error)? = nil) {
+        self.code = code
+        self.message = message
+        self.underlying = underlying.map { String(describing: $0) }
+    }
+
+    public var description: String {
+        underlying.map { "\(code): \(message) (\($0))" } ?? "\(code): \(message)"
+    }
+}
+
+extension StoreError {
+    /// Translates a failure from GRDB or the file system into a `StoreError`; `Rejection`s and
+    /// `StoreError`s pass through unchanged.
+    static func wrapping(_ error: any Error, while doing: String) -> any Error {
+        switch error {
+        case is StoreError, is Rejection:
+            return error
+        case let error as DatabaseError:
+            switch error.resultCode {
+            case .SQLITE_FULL:
+                return StoreError(.diskFull, "\(doing): the disk or the store's size limit is full; nothing was written",
+                                  underlying: error)
+            case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+                return StoreError(.corrupted, "\(doing): the store file is damaged or not a FieldSync store",
+                                  underlying: error)
+            default:
+                return StoreError(.io, "\(doing) failed", underlying: error)
+            }
+        default:
+            return StoreError(.io, "\(doing) failed", underlying: error)
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import GRDB
+
+/// The store's schema history. Append-only: a shipped migration is never edited, reordered or removed,
+/// because terminals in the field hold files at every step of it. A change is a new migration at the end.
+enum StoreMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: v1)
+        }
+        return migrator
+    }
+
+    /// The identifier of the newest migration this code knows.
+    static let latest = "v1"
+
+
+    // One row per record. The index columns are derived from `state` on every write so that lists and
+    // filters never decode JSON; `state` is the whole replicated state with sensitive values sealed.
+    // The outbox is not a table: it is the records whose local counter runs ahead of the acknowledged one.
+    static let v1 = """
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY NOT NULL,
+            value TEXT NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE clock (
+            singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+            wall INTEGER NOT NULL,
+            logical INTEGER NOT NULL,
+            correction INTEGER NOT NULL
+        );
+
+        CREATE TABLE identity (
+            singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+            replica TEXT NOT NULL,
+            station TEXT NOT NULL,
+            scopes TEXT NOT NULL,
+            credential TEXT NOT NULL,
+            enrolledAt INTEGER NOT NULL
+        );
+
+        CREATE TABLE record (
+            id TEXT PRIMARY KEY NOT NULL,
+            type TEXT NOT NULL,
+            units TEXT NOT NULL,
+            status TEXT,
+            createdAt INTEGER NOT NULL,
+            updatedAt INTEGER NOT NULL,
+            conflicted INTEGER NOT NULL,
+            autoResolved INTEGER NOT NULL,
+            localCounter INTEGER NOT NULL,
+            ackedCounter INTEGER NOT NULL,
+            state BLOB NOT NULL
+        );
+        CREATE INDEX record_by_type ON record(type, updatedAt);
+        CREATE INDEX record_by_update ON record(updatedAt);
+        CREATE INDEX record_outbox ON record(updatedAt) WHERE localCounter > ackedCounter;
+        CREATE INDEX record_conflicted ON record(updatedAt) WHERE conflicted OR autoResolved;
+
+        CREATE TABLE rejected_change (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            recordID TEXT NOT NULL,
+            type TEXT NOT NULL,
+            code TEXT NOT NULL,
+            fields TEXT NOT NULL,
+            message TEXT NOT NULL,
+            localState BLOB NOT NULL,
+            serverState BLOB,
+            rejectedAt INTEGER NOT NULL
+        );
+        CREATE INDEX rejected_change_by_record ON rejected_change(recordID);
+
+        CREATE TABLE receipt_lease (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            prefix TEXT NOT NULL,
+            first INTEGER NOT NULL,
+            last INTEGER NOT NULL,
+            next INTEGER NOT NULL,
+            UNIQUE (prefix, first)
+        );
+        """
+}

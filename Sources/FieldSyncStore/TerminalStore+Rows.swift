@@ -1,0 +1,132 @@
+import FieldSyncCore
+import Foundation
+import GRDB
+
+/// Reading and writing `record` rows: the only place that knows how a state maps to its row.
+/// Each direction has a pure half (decoding, sealing, deriving the index columns), which pulled pages
+/// run in parallel, and a database half.
+extension TerminalStore {
+    /// A record row with its state opened, and the counters that make it an outbox entry.
+    struct LoadedRecord: Sendable {
+        var record: StoredRecord
+        var localCounter: UInt64
+        var ackedCounter: UInt64
+    }
+
+    /// A record row as read, before its state is decoded and opened.
+    struct RawRow: Sendable {
+        var state: Data
+        var createdAt: Int64
+        var updatedAt: Int64
+        var conflicted: Bool
+        var autoResolved: Bool
+        var localCounter: UInt64
+        var ackedCounter: UInt64
+
+        init(_ row: Row) {
+            state = row["state"]
+            createdAt = row["createdAt"]
+            updatedAt = row["updatedAt"]
+            conflicted = row["conflicted"]
+            autoResolved = row["autoResolved"]
+            localCounter = UInt64(row["localCounter"] as Int64)
+            ackedCounter = UInt64(row["ackedCounter"] as Int64)
+        }
+    }
+
+    /// The values of a row about to be written, and the record they describe.
+    struct PreparedRow: Sendable {
+        var record: StoredRecord
+        var arguments: [DatabaseValue]
+    }
+
+    static let recordColumns = "state, createdAt, updatedAt, conflicted, autoResolved, localCounter, ackedCounter"
+    static let selectOne = "SELECT \(recordColumns) FROM record WHERE id = ?"
+    static let upsert = """
+        INSERT INTO record (id, type, units, status, createdAt, updatedAt, conflicted, autoResolved,
+                            localCounter, ackedCounter, state)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (id) DO UPDATE SET
+            units = excluded.units, status = excluded.status, createdAt = excluded.createdAt,
+            updatedAt = excluded.updatedAt, conflicted = excluded.conflicted,
+            autoResolved = excluded.autoResolved, localCounter = excluded.localCounter,
+            ackedCounter = excluded.ackedCounter, state = excluded.state
+        """
+
+    func schema(for type: RecordType) throws -> RecordSchema {
+        guard let schema = registry[type] else {
+            throw StoreError(.unknownRecordType, "this store has no schema for record type '\(type)'")
+        }
+        return schema
+    }
+
+    func decodeRecord(_ row: Row) throws -> LoadedRecord {
+        try open(RawRow(row))
+    }
+
+    /// Decodes and opens a row's state (pure: safe to run off the writer's thread).
+    func open(_ raw: RawRow) throws -> LoadedRecord {
+        let sealed = try StateJSON.decode(raw.state)
+        let schema = try schema(for: sealed.type)
+        let record = StoredRecord(
+            state: try cipher.openingSensitive(sealed, schema: schema), schema: schema,
+            createdAt: raw.createdAt, updatedAt: raw.updatedAt, conflicted: raw.conflicted,
+            autoResolved: raw.autoResolved, pendingPush: raw.localCounter > raw.ackedCounter)
+        return LoadedRecord(record: record, localCounter: raw.localCounter, ackedCounter: raw.ackedCounter)
+    }
+
+    func fetchRawRow(_ id: RecordID, _ db: Database) throws -> RawRow? {
+        // Cached statements: pulled pages and local writes run these thousands of times.
+        try Row.fetchOne(try db.cachedStatement(sql: Self.selectOne), arguments: [id.rawValue]).map(RawRow.init)
+    }
+
+    func fetchRecord(_ id: RecordID, _ db: Database) throws -> LoadedRecord? {
+        try fetchRawRow(id, db).map(open)
+    }
+
+    func fetchExisting(_ id: RecordID, _ db: Database) throws -> LoadedRecord {
+        guard let loaded = try fetchRecord(id, db) else { throw StoreError(.notFound, "no record \(id)") }
+        return loaded
+    }
+
+    /// Inserts or replaces the row of `state` (values in the clear; sensitive ones are sealed here).
+    ///
+    /// - Parameter acknowledged: how many of our own writes to the record the server has acknowledged.
+    ///   The local counter is always `state.context[replica]`; the row is in the outbox while it is larger.
+    @discardableResult
+    func storeRecord(_ state: RecordState, schema: RecordSchema, replica: ReplicaID, acknowledged: UInt64,
+                     _ db: Database) throws -> StoredRecord {
+        let row = try prepareRow(state, schema: schema, replica: replica, acknowledged: acknowledged)
+        try write(row, db)
+        return row.record
+    }
+
+    func write(_ row: PreparedRow, _ db: Database) throws {
+        try db.cachedStatement(sql: Self.upsert).execute(arguments: StatementArguments(row.arguments))
+    }
+
+    /// Seals the state and derives the index columns (pure: safe to run off the writer's thread).
+    /// - Parameter sealed: `state` already sealed, when the caller has it.
+    func prepareRow(_ state: RecordState, sealed: RecordState? = nil, schema: RecordSchema, replica: ReplicaID,
+                    acknowledged: UInt64) throws -> PreparedRow {
+        let data = StateJSON.encode(try sealed ?? cipher.sealingSensitive(state, schema: schema))
+        let concurrency = schema.conflicts(in: state)
+        let conflicted = concurrency?.needsPerson ?? false
+        let autoResolved = concurrency?.fields.contains { $0.decision != .needsPerson } ?? false
+        let units = " " + schema.scopeUnits(of: state).map(\.rawValue).sorted().joined(separator: " ") + " "
+        let status = schema.lifecycle.flatMap { schema.effectiveValue(of: $0.field, in: state)?.singleValue?.stringValue }
+        var earliest = Int64.max
+        for entries in state.fields.values { for entry in entries { earliest = min(earliest, entry.stamp.wall) } }
+        let createdAt = earliest == .max ? 0 : earliest
+        let updatedAt = state.latestStamp.wall
+        let local = state.context[replica]
+        let acked = min(acknowledged, local)
+        let record = StoredRecord(state: state, schema: schema, createdAt: createdAt, updatedAt: updatedAt,
+                                  conflicted: conflicted, autoResolved: autoResolved, pendingPush: local > acked)
+        return PreparedRow(record: record, arguments: [
+            state.id.rawValue.databaseValue, state.type.rawValue.databaseValue, units.databaseValue,
+            status.databaseValue, createdAt.databaseValue, updatedAt.databaseValue, conflicted.databaseValue,
+            autoResolved.databaseValue, Int64(local).databaseValue, Int64(acked).databaseValue, data.databaseValue,
+        ])
+    }
+}

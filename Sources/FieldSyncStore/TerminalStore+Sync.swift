@@ -1,0 +1,296 @@
+import FieldSyncCore
+import Foundation
+import GRDB
+
+/// The sync engine's side of the store (FieldSyncClient builds its push and pull rounds on this).
+///
+/// A round: `pendingPush(limit:)` → send → `acknowledge(pushed:response:)`; then pull from `checkpoint`
+/// and `apply(page:)` until `hasMore` is false; `correctClock(serverTime:)` with each response.
+/// Every method commits in one transaction, so a crash mid-round either keeps or repeats whole steps,
+/// and each step is idempotent (joins are, and acknowledgements only ever raise counters).
+extension TerminalStore {
+    // MARK: - Identity
+
+    /// The enrolled identity, or nil before enrollment.
+    public var identity: StoreIdentity? {
+        get throws {
+            try checkNotWiped()
+            return cachedIdentity.withLock { $0 }
+        }
+    }
+
+    /// Stores what enrollment returned: identity (credential sealed), the first lease, the server's time.
+    /// - Throws: `.alreadyEnrolled`: a store keeps its replica id for life; a re-enrolled terminal
+    ///   starts from a new store, so no dot is ever issued twice under one replica id.
+    public func saveEnrollment(_ response: EnrollResponse) throws {
+        let identity = StoreIdentity(replica: response.replica, station: response.station, scopes: response.scopes,
+                                     credential: response.credential, enrolledAt: now())
+        try writing("saving the enrollment") { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM identity") == true {
+                throw StoreError(.alreadyEnrolled, "this store is already enrolled; a replica id is never replaced")
+            }
+            let scopes = String(decoding: try JSONEncoder().encode(response.scopes), as: UTF8.self)
+            try db.execute(sql: """
+                INSERT INTO identity (singleton, replica, station, scopes, credential, enrolledAt) VALUES (1, ?, ?, ?, ?, ?)
+                """, arguments: [response.replica.rawValue, response.station.rawValue, scopes,
+                                 try cipher.seal(response.credential, context: "credential/\(response.replica)"),
+                                 identity.enrolledAt])
+            try insertLease(response.lease, db)
+            var clock = try loadClock(db)
+            clock.correct(serverWall: response.serverTime, now: now())
+            try saveClock(clock, db)
+        }
+        cachedIdentity.withLock { $0 = identity }
+    }
+
+    static func fetchIdentity(cipher: FieldCipher) -> (Database) throws -> StoreIdentity? {
+        { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM identity") else { return nil }
+            let replica = ReplicaID(row["replica"] as String)
+            return StoreIdentity(
+                replica: replica, station: UnitID(row["station"] as String),
+                scopes: try JSONDecoder().decode([UnitID].self, from: Data((row["scopes"] as String).utf8)),
+                credential: try cipher.open(row["credential"], context: "credential/\(replica)"),
+                enrolledAt: row["enrolledAt"])
+        }
+    }
+
+    func enrolledReplica() throws -> ReplicaID {
+        guard let replica = try identity?.replica else {
+            throw StoreError(.notEnrolled, "the terminal is not enrolled")
+        }
+        return replica
+    }
+
+    // MARK: - Push
+
+    /// States of records with unacknowledged local writes, oldest change first, at most `limit`.
+    /// Push them as they are: each carries its whole causal context.
+    public func pendingPush(limit: Int = 500) throws -> [RecordState] {
+        try reading("reading the outbox") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT \(Self.recordColumns) FROM record WHERE localCounter > ackedCounter ORDER BY updatedAt, id LIMIT ?
+                """, arguments: [limit]).map { try decodeRecord($0).record.state }
+        }
+    }
+
+    /// How many records wait in the outbox.
+    public func pendingPushCount() throws -> Int {
+        try reading("counting the outbox") { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM record WHERE localCounter > ackedCounter") ?? 0
+        }
+    }
+
+    /// Records the server's answers to a push of `pushed` (the states `pendingPush` returned).
+    ///
+    /// Accepted: our writes up to the pushed counter are acknowledged (later local writes stay pending).
+    /// Rejected: the reason and the full local state go to `rejectedChanges()`; the record rolls back to
+    /// the server's `current` state with our counter kept, so no dot is ever reused, or is removed when
+    /// the server sent none. Either way it leaves the outbox.
+    public func acknowledge(pushed: [RecordState], response: PushResponse) throws {
+        let replica = try enrolledReplica()
+        let byID = Dictionary(pushed.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        try writing("acknowledging a push") { db in
+            for result in response.results {
+                guard let sent = byID[result.id] else {
+                    throw StoreError(.invalidSyncInput, "the push response names \(result.id), which was not pushed")
+                }
+                guard let loaded = try fetchRecord(result.id, db) else { continue }
+                switch result.outcome {
+                case .accepted:
+                    let acked = max(loaded.ackedCounter, sent.context[replica])
+                    try db.execute(sql: "UPDATE record SET ackedCounter = ? WHERE id = ?",
+                                   arguments: [Int64(min(acked, loaded.localCounter)), result.id.rawValue])
+                case .rejected(let rejection, let current):
+                    try insertRejected(loaded.record, rejection: rejection, current: current, db)
+                    if var current, current.type == loaded.record.type, let schema = registry[current.type] {
+                        current.context[replica] = max(current.context[replica], loaded.localCounter)
+                        try storeRecord(current, schema: schema, replica: replica, acknowledged: loaded.localCounter, db)
+                    } else {
+                        try db.execute(sql: "DELETE FROM record WHERE id = ?", arguments: [result.id.rawValue])
+                    }
+                }
+            }
+        }
+    }
+
+    private func insertRejected(_ record: StoredRecord, rejection: Rejection, current: RecordState?, _ db: Database) throws {
+        let local = StateJSON.encode(try cipher.sealingSensitive(record.state, schema: record.schema))
+        let server = try current.flatMap { state in
+            try registry[state.type].map { StateJSON.encode(try cipher.sealingSensitive(state, schema: $0)) }
+        }
+        try db.execute(sql: """
+            INSERT INTO rejected_change (recordID, type, code, fields, message, localState, serverState, rejectedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [record.id.rawValue, record.type.rawValue, rejection.code.rawValue,
+                             rejection.fields.joined(separator: ","), rejection.message, local, server, now()])
+    }
+
+    /// Every change the server refused, newest first.
+    public func rejectedChanges() throws -> [RejectedChange] {
+        try reading("reading rejected changes") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM rejected_change ORDER BY id DESC").map { row in
+                func open(_ data: Data) throws -> RecordState {
+                    let sealed = try StateJSON.decode(data)
+                    return try cipher.openingSensitive(sealed, schema: try schema(for: sealed.type))
+                }
+                let fields = (row["fields"] as String).split(separator: ",").map(String.init)
+                return RejectedChange(
+                    id: row["id"], recordID: RecordID(row["recordID"] as String), type: RecordType(row["type"] as String),
+                    rejection: Rejection(RejectionCode(rawValue: row["code"]), fields: fields, message: row["message"]),
+                    localState: try open(row["localState"]), serverState: try (row["serverState"] as Data?).map(open),
+                    rejectedAt: row["rejectedAt"])
+            }
+        }
+    }
+
+    // MARK: - Pull
+
+    /// The cursor of the last applied page, or nil before the first pull.
+    public var checkpoint: String? {
+        get throws {
+            try reading("reading the checkpoint") { db in
+                try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'checkpoint'")
+            }
+        }
+    }
+
+    /// Joins every record of `page` into the local state and stores the page's cursor, in one
+    /// transaction: after a crash either the whole page and its cursor are stored or neither is.
+    ///
+    /// Our own writes that the server's state already holds count as acknowledged. Records this code
+    /// cannot store are skipped and reported, never half-stored.
+    @discardableResult
+    public func apply(page: PullPage) throws -> AppliedPage {
+        let replica = try enrolledReplica()
+        return try writing("applying a pulled page") { db in
+            // Reads and writes stay on the writer's connection; the work between them (decode, open,
+            // join, seal, encode: most of the cost) runs on every core.
+            var applied = AppliedPage(cursor: page.cursor)
+            let records = Self.uniqueRecords(page.records, skipping: &applied.skipped)
+            let rows = try records.map { try fetchRawRow($0.id, db) }
+            let outcomes = try Self.parallelMap(records.indices) { index in
+                try pulledOutcome(records[index], local: rows[index], replica: replica)
+            }
+            var latest = HLCTimestamp.zero
+            for (incoming, outcome) in zip(records, outcomes) {
+                switch outcome {
+                case .skipped(let rejection):
+                    applied.skipped.append(.init(id: incoming.id, type: incoming.type, rejection: rejection))
+                case .unchanged(let stamp):
+                    latest = max(latest, stamp)
+                    applied.unchanged += 1
+                case .store(let row, let isNew, let wasConflicted, let stamp):
+                    latest = max(latest, stamp)
+                    try write(row, db)
+                    if isNew { applied.inserted.append(incoming.id) } else { applied.updated.append(incoming.id) }
+                    if row.record.conflicted && !wasConflicted { applied.becameConflicted.append(incoming.id) }
+                }
+            }
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('checkpoint', ?)", arguments: [page.cursor])
+            if latest > .zero {
+                var clock = try loadClock(db)
+                clock.observe(latest, now: now())
+                try saveClock(clock, db)
+            }
+            return applied
+        }
+    }
+
+    /// The page's states with repeated records joined into one, in first-seen order: every state is
+    /// read against the local rows as they were before the page, so a repeat must not overwrite the
+    /// first. A repeat claiming another record type is skipped.
+    static func uniqueRecords(_ records: [RecordState], skipping skipped: inout [AppliedPage.SkippedRecord]) -> [RecordState] {
+        var unique: [RecordState] = []
+        var position: [RecordID: Int] = [:]
+        unique.reserveCapacity(records.count)
+        for record in records {
+            guard let index = position[record.id] else {
+                position[record.id] = unique.count
+                unique.append(record)
+                continue
+            }
+            if unique[index].type == record.type {
+                unique[index] = unique[index].joined(with: record)
+            } else {
+                skipped.append(.init(id: record.id, type: record.type, rejection: Rejection(
+                    .malformedState, message: "record \(record.id) appears in the page as \(unique[index].type) and \(record.type)")))
+            }
+        }
+        return unique
+    }
+
+    enum PulledOutcome: Sendable {
+        case skipped(Rejection)
+        case unchanged(HLCTimestamp)
+        case store(PreparedRow, isNew: Bool, wasConflicted: Bool, HLCTimestamp)
+    }
+
+    /// What one pulled state does to the local one (pure: runs in parallel).
+    func pulledOutcome(_ incoming: RecordState, local raw: RawRow?, replica: ReplicaID) throws -> PulledOutcome {
+        let schema: RecordSchema
+        switch registry.schema(for: incoming) {
+        case .success(let found): schema = found
+        case .failure(let rejection): return .skipped(rejection)
+        }
+        if let problem = schema.wellFormednessProblem(of: incoming) { return .skipped(problem) }
+        let stamp = incoming.latestStamp
+        // The join decides by dots and stamps, never by the values of sensitive fields (they are never
+        // `manual`), so it runs on the local state as stored: the values we hold stay sealed as they
+        // are and only the values new to us are sealed. That saves opening and re-sealing every
+        // sensitive value of every record a page touches.
+        guard !schema.fields.contains(where: { $0.sensitive && $0.policy == .manual }) else {
+            return try pulledOutcomeOpened(incoming, local: raw, schema: schema, replica: replica, stamp: stamp)
+        }
+        let local = try raw.map { try StateJSON.decode($0.state) }
+        if let local, local.type != incoming.type {
+            return .skipped(Rejection(.malformedState, message: "record \(incoming.id) is held as a \(local.type)"))
+        }
+        let joined = local.map { $0.joined(with: incoming) } ?? incoming
+        let acked = max(raw?.ackedCounter ?? 0, incoming.context[replica])
+        if let local, let raw, joined == local, acked == raw.ackedCounter { return .unchanged(stamp) }
+        let sealed = try cipher.sealingSensitive(joined, schema: schema, alreadySealedIn: local)
+        // `joined` mixes sealed and clear values: fine for the index columns and flags derived from
+        // it, which is all the page uses of the prepared record.
+        let row = try prepareRow(joined, sealed: sealed, schema: schema, replica: replica, acknowledged: acked)
+        return .store(row, isNew: raw == nil, wasConflicted: raw?.conflicted ?? false, stamp)
+    }
+
+    /// The general path, for schemas whose sensitive fields a person resolves: values must be compared
+    /// in the clear, so the local state is opened first.
+    private func pulledOutcomeOpened(_ incoming: RecordState, local raw: RawRow?, schema: RecordSchema,
+                                     replica: ReplicaID, stamp: HLCTimestamp) throws -> PulledOutcome {
+        let local = try raw.map(open)
+        if let local, local.record.type != incoming.type {
+            return .skipped(Rejection(.malformedState, message: "record \(incoming.id) is held as a \(local.record.type)"))
+        }
+        let joined = local.map { $0.record.state.joined(with: incoming) } ?? incoming
+        let acked = max(local?.ackedCounter ?? 0, incoming.context[replica])
+        if let local, joined == local.record.state, acked == local.ackedCounter { return .unchanged(stamp) }
+        let row = try prepareRow(joined, schema: schema, replica: replica, acknowledged: acked)
+        return .store(row, isNew: local == nil, wasConflicted: local?.record.conflicted ?? false, stamp)
+    }
+
+    /// `transform` over `indices` on every core, results in order; small inputs stay on this thread.
+    static func parallelMap<T: Sendable>(_ indices: Range<Int>, _ transform: (Int) throws -> T) throws -> [T] {
+        let workers = min(ProcessInfo.processInfo.activeProcessorCount, max(1, indices.count / 64))
+        guard workers > 1 else { return try indices.map(transform) }
+        var results = [Result<T, any Error>?](repeating: nil, count: indices.count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            // Each worker writes only its own slice of the buffer.
+            nonisolated(unsafe) let buffer = buffer
+            withoutActuallyEscaping(transform) { transform in
+                nonisolated(unsafe) let transform = transform
+                DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                    let chunk = (indices.count + workers - 1) / workers
+                    let start = worker * chunk, end = min(indices.count, start + chunk)
+                    guard start < end else { return }
+                    for offset in start..<end {
+                        buffer[offset] = Result { try transform(indices.lowerBound + offset) }
+                    }
+                }
+            }
+        }
+        return try results.map { try $0!.get() }
+    }
+}
