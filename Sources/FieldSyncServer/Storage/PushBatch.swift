@@ -1,0 +1,79 @@
+import FieldSyncCore
+import Foundation
+
+/// One push as the storage applies it.
+public struct PushBatch: Sendable {
+    public var replica: ReplicaID
+    public var batchID: String
+    /// Identifies the batch's content, so that a reused batch id with other content is refused.
+    public var fingerprint: String
+    public var records: [RecordState]
+    public var receivedAt: Int64
+
+    public init(replica: ReplicaID, batchID: String, fingerprint: String, records: [RecordState], receivedAt: Int64) {
+        self.replica = replica
+        self.batchID = batchID
+        self.fingerprint = fingerprint
+        self.records = records
+        self.receivedAt = receivedAt
+    }
+}
+
+/// A record as the server stores it.
+public struct StoredRecord: Hashable, Sendable {
+    public var state: RecordState
+    /// The change sequence of the latest stored change.
+    public var sequence: UInt64
+    /// Every unit the record was ever scoped to: it only grows, so a station that once held a case
+    /// keeps it after a transfer.
+    public var units: Set<UnitID>
+    /// A field holds concurrent values that wait for a person.
+    public var needsPerson: Bool
+
+    public init(state: RecordState, sequence: UInt64, units: Set<UnitID>, needsPerson: Bool) {
+        self.state = state
+        self.sequence = sequence
+        self.units = units
+        self.needsPerson = needsPerson
+    }
+}
+
+/// The service's decision for one pushed record, taken inside the batch transaction.
+public enum Admission: Sendable {
+    /// Store `state`; `delta` holds the writes that are new to the server (for history).
+    case store(RecordState, delta: RecordState, units: Set<UnitID>, needsPerson: Bool)
+    /// Nothing new: answer accepted with the stored sequence.
+    case unchanged
+    /// Refuse and quarantine; `current` goes back to the device when it may see the record.
+    case reject(Rejection, current: RecordState?)
+}
+
+/// The answers of an applied (or replayed) batch.
+public struct AppliedPush: Sendable {
+    public var results: [RecordResult]
+    /// True when the answers are the stored ones of an earlier identical batch.
+    public var replayed: Bool
+
+    public init(results: [RecordResult], replayed: Bool) {
+        self.results = results
+        self.replayed = replayed
+    }
+}
+
+/// One page of a pull as the storage reads it: record states as stored JSON, so that the HTTP edge can
+/// send them without decoding and re-encoding.
+public struct StoredPage: Sendable {
+    public var states: [Data]
+    /// The checkpoint after this page.
+    public var cursor: UInt64
+    public var hasMore: Bool
+    /// The latest change sequence when the page was read (for the pull-lag metric).
+    public var head: UInt64
+
+    public init(states: [Data], cursor: UInt64, hasMore: Bool, head: UInt64) {
+        self.states = states
+        self.cursor = cursor
+        self.hasMore = hasMore
+        self.head = head
+    }
+}
