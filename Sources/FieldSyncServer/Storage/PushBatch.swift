@@ -20,7 +20,7 @@ public struct PushBatch: Sendable {
 }
 
 /// A record as the server stores it.
-public struct StoredRecord: Hashable, Sendable {
+public struct StoredRecord: Hashable, Sendable, Codable {
     public var state: RecordState
     /// The change sequence of the latest stored change.
     public var sequence: UInt64
