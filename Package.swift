@@ -77,7 +77,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "FieldSyncBench",
-            dependencies: ["FieldSyncCore"]
+            dependencies: [
+                "FieldSyncCore", "FieldSyncServer", "FieldSyncTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(name: "FieldSyncCoreTests", dependencies: ["FieldSyncCore"]),
         .testTarget(name: "FieldSyncStoreTests", dependencies: ["FieldSyncStore", "FieldSyncCore"]),
@@ -87,6 +90,7 @@ let package = Package(
             dependencies: [
                 "FieldSyncServer", "FieldSyncTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
     ],
