@@ -45,9 +45,10 @@ struct ServerCommand: AsyncParsableCommand {
         let service = try await makeSyncService(config: settings)
         let databasePath = URL(fileURLWithPath: settings.databasePath).standardizedFileURL.path
         let host = settings.host
+        let configuredPort = settings.port
         let admin = settings.service.adminTokenHash == nil ? " (admin API disabled: no admin.tokenHash)" : ""
         let app = try buildApplication(service: service, config: settings, logger: logger) { channel in
-            let port = channel.localAddress?.port ?? settings.port
+            let port = channel.localAddress?.port ?? configuredPort
             print("FieldSync server listening on http://\(host):\(port), database \(databasePath)\(admin)")
         }
         try await app.runService()

@@ -12,7 +12,7 @@ struct AtomicityAuditTests {
         let (device, _, factory) = try await harness.enroll(Harness.stationA)
         let records = try (0..<5).map { try factory.patrolSignIn("p\($0)") }
         // The storage fails while storing the fourth record (a full disk would look the same).
-        try harness.database().write { db in
+        try await harness.database().write { db in
             try db.execute(sql: """
                 CREATE TRIGGER fail_midway BEFORE INSERT ON history WHEN NEW.record_id = 'p3'
                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END
@@ -28,7 +28,7 @@ struct AtomicityAuditTests {
         for table in ["records", "history", "record_units", "batches", "quarantine"] { #expect(try harness.count(table) == 0, "\(table)") }
         #expect(try harness.count("audit") == audit)
         #expect(try await harness.pullAll(device).isEmpty)
-        try harness.database().write { db in try db.execute(sql: "DROP TRIGGER fail_midway") }
+        try await harness.database().write { db in try db.execute(sql: "DROP TRIGGER fail_midway") }
         let results = try await harness.push(records, from: device, batch: "b1")
         #expect(results.allSatisfy { $0.sequence != nil })
         #expect(try harness.count("records") == 5)
@@ -57,15 +57,14 @@ struct AtomicityAuditTests {
             let (device, _, factory) = try await harness.enroll(Harness.stationA)
             _ = try await harness.push((0..<4).map { try factory.patrolSignIn("p\($0)") }, from: device)
             #expect(try await harness.service.verifyAudit().isIntact)
-            let expected: (UInt64, AuditVerification.Problem)
-            try harness.database().write { db in
+            let expected: (UInt64, AuditVerification.Problem) = try await harness.database().write { db in
                 switch tampering {
                 case "alter":
                     try db.execute(sql: "UPDATE audit SET actor = 'KH9999' WHERE seq = 4")
-                    expected = (4, .altered)
+                    return (4, .altered)
                 case "remove":
                     try db.execute(sql: "DELETE FROM audit WHERE seq = 3")
-                    expected = (4, .sequenceGap)
+                    return (4, .sequenceGap)
                 case "insert":
                     // A forged entry with a correct hash of its own, squeezed in by renumbering the tail.
                     try db.execute(sql: "UPDATE audit SET seq = seq + 100 WHERE seq >= 4")
@@ -75,7 +74,7 @@ struct AtomicityAuditTests {
                     try db.execute(sql: """
                         INSERT INTO audit (seq, kind, at, actor, replica, subject, detail, previous_hash, hash) VALUES (4, 'change', 1, 'KH0000', '', 'p9', '', ?, ?)
                         """, arguments: [forged.previousHash, forged.hash])
-                    expected = (5, .altered)
+                    return (5, .altered)
                 default:
                     // Content and hash rewritten consistently: the next entry no longer links to it.
                     let row = try Row.fetchOne(db, sql: "SELECT * FROM audit WHERE seq = 3")!
@@ -83,7 +82,7 @@ struct AtomicityAuditTests {
                                            subject: row["subject"], detail: row["detail"])
                     let relinked = AuditChain.link(draft, sequence: 3, previousHash: row["previous_hash"])
                     try db.execute(sql: "UPDATE audit SET kind = 'change', actor = 'KH9999', hash = ? WHERE seq = 3", arguments: [relinked.hash])
-                    expected = (4, .brokenLink)
+                    return (4, .brokenLink)
                 }
             }
             let verification = try await harness.service.verifyAudit()

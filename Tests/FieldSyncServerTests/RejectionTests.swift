@@ -18,7 +18,8 @@ struct RejectionTests {
         let voided = try factory.apply([.set("status", "voided"), .set("voidReason", "wrong checkpoint")], to: try factory.patrolSignIn("locked"))
         let report = try factory.incidentReport("report")
         let withAddendum = try factory.apply([.append("addenda", "second statement")], to: report)
-        #expect(try await harness.push([voided, withAddendum], from: device).allSatisfy { $0.sequence != nil })
+        let issued = try factory.apply([.set("status", "receiptIssued")], to: try factory.incidentReport("issued"))
+        #expect(try await harness.push([voided, withAddendum, issued], from: device).allSatisfy { $0.sequence != nil })
 
         var unknownType = try factory.patrolSignIn("unknown-type")
         unknownType.type = RecordType("trafficTicket")
@@ -38,7 +39,7 @@ struct RejectionTests {
             (.missingField, missing),
             (.immutableField, Forge.set("receiptNumber", "KH-OTHER-1", in: withAddendum, by: me, wall: now)),
             (.locked, Forge.set("voidReason", "changed my mind", in: voided, by: me, wall: now)),
-            (.illegalTransition, Forge.set("status", "closed", in: withAddendum, by: me, wall: now)),
+            (.illegalTransition, Forge.set("status", "received", in: issued, by: me, wall: now)),
             (.appendOnly, droppedAddendum),
             (.malformedState, uncovered),
             (.foreignDot, try siblingFactory.patrolSignIn("foreign")),
