@@ -49,7 +49,8 @@ struct ServerCommand: AsyncParsableCommand {
         let admin = settings.service.adminTokenHash == nil ? " (admin API disabled: no admin.tokenHash)" : ""
         let app = try buildApplication(service: service, config: settings, logger: logger) { channel in
             let port = channel.localAddress?.port ?? configuredPort
-            print("FieldSync server listening on http://\(host):\(port), database \(databasePath)\(admin)")
+            // Written straight to the descriptor: stdout is block-buffered under systemd and pipes.
+            FileHandle.standardOutput.write(Data("FieldSync server listening on http://\(host):\(port), database \(databasePath)\(admin)\n".utf8))
         }
         try await app.runService()
     }
