@@ -36,15 +36,19 @@ enum ServerBenchmark {
         let rows = try records.map { (id: $0.id.rawValue, json: try encoder.encode($0)) }
         print("typical record: \(rows[0].json.count) bytes of JSON")
 
-        // Push: `connections` clients, each sending its share of the batches in order.
-        let client = HTTPTestClient(baseURL: server.baseURL)
+        // Push: `connections` clients on their own threads, each sending its share of the batches in order.
+        let port = server.port
+        let credential = enrolled.credential
         let pushStart = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for lane in 0..<connections {
                 group.addTask {
-                    for index in stride(from: lane, to: bodies.count, by: connections) {
-                        let reply = try await client.send("POST", "/v1/push", body: bodies[index], bearer: enrolled.credential)
-                        guard reply.status == 200 else { throw BenchmarkError("push answered \(reply.status)") }
+                    try await onThread {
+                        let client = try LoopbackHTTPClient(port: port)
+                        for index in stride(from: lane, to: bodies.count, by: connections) {
+                            let reply = try client.post("/v1/push", body: bodies[index], bearer: credential)
+                            guard reply.status == 200 else { throw BenchmarkError("push answered \(reply.status)") }
+                        }
                     }
                 }
             }
@@ -54,15 +58,19 @@ enum ServerBenchmark {
 
         // Pull: one client following the cursor in pages of 1,000 (records are not decoded client-side).
         let pullStart = ContinuousClock.now
-        var cursor: String?
-        var pulledBytes = 0
-        while true {
-            let reply = try await client.post("/v1/pull", PullRequest(cursor: cursor, limit: 1_000), bearer: enrolled.credential)
-            guard reply.status == 200 else { throw BenchmarkError("pull answered \(reply.status)") }
-            pulledBytes += reply.body.count
-            let tail = try JSONDecoder().decode(PageTail.self, from: tailObject(of: reply.body))
-            cursor = tail.cursor
-            if !tail.hasMore { break }
+        let pulledBytes = try await onThread {
+            let client = try LoopbackHTTPClient(port: port)
+            var cursor: String?
+            var bytes = 0
+            while true {
+                let request = try JSONEncoder().encode(PullRequest(cursor: cursor, limit: 1_000))
+                let reply = try client.post("/v1/pull", body: request, bearer: credential)
+                guard reply.status == 200 else { throw BenchmarkError("pull answered \(reply.status)") }
+                bytes += reply.body.count
+                let tail = try JSONDecoder().decode(PageTail.self, from: tailObject(of: reply.body))
+                cursor = tail.cursor
+                if !tail.hasMore { return bytes }
+            }
         }
         let pullSeconds = seconds(since: pullStart)
         let head = try await server.service.storage.headSequence()

@@ -60,7 +60,8 @@ func addAdminRoutes(to group: RouterGroup<BasicRequestContext>, service: SyncSer
     }
     group.get("/records/:id/history") { request, context in
         try admin(request)
-        return try wire.respond(try await service.history(of: try recordID(context)), to: request)
+        let reason = request.uri.queryParameters["reason"].map(String.init) ?? ""
+        return try wire.respond(try await service.history(of: try recordID(context), reason: reason), to: request)
     }
     group.get("/conflicts") { request, _ in
         try admin(request)

@@ -32,7 +32,8 @@ struct PushAdmission: Sendable {
             }
             let needsPerson = schema.conflicts(in: state)?.needsPerson ?? false
             tally.accepted(conflictBefore: current?.needsPerson ?? false, conflictAfter: needsPerson)
-            return .store(state, delta: Self.delta(of: state, since: current?.state), units: units, needsPerson: needsPerson)
+            return .store(state, delta: Self.delta(of: state, since: current?.state), units: units, needsPerson: needsPerson,
+                          isIncoming: current == nil)
         }
     }
 

@@ -56,17 +56,21 @@ extension SyncService {
         return record
     }
 
-    public func history(of id: RecordID) async throws -> [HistoryEntry] {
-        try await guarded { try await storage.history(of: id) }
+    /// History holds every value ever written, personal data included: reading it is audited first.
+    public func history(of id: RecordID, reason: String = "") async throws -> [HistoryEntry] {
+        try await auditRead(subject: id.rawValue, detail: "history" + (reason.isEmpty ? "" : ": " + reason))
+        return try await guarded { try await storage.history(of: id) }
     }
 
     /// Records whose concurrent values wait for a person.
     public func conflicts(limit: Int = 1_000) async throws -> [ConflictDescription] {
+        try await auditRead(subject: "conflicts", detail: "conflict list")
         let records = try await guarded { try await storage.conflictedRecords(limit: limit) }
         return records.compactMap { record in registry[record.state.type]?.conflicts(in: record.state) }
     }
 
     public func conflict(_ id: RecordID) async throws -> ConflictDescription? {
+        try await auditRead(subject: id.rawValue, detail: "conflict")
         guard let record = try await guarded({ try await storage.record(id, audit: nil) }) else {
             throw ServerError(.notFound, "no record \(id)")
         }
@@ -74,13 +78,21 @@ extension SyncService {
     }
 
     public func quarantine(limit: Int = 1_000) async throws -> [QuarantinedChange] {
-        try await guarded { try await storage.quarantine(limit: limit) }
+        try await auditRead(subject: "quarantine", detail: "quarantine list")
+        return try await guarded { try await storage.quarantine(limit: limit) }
     }
 
     /// Retention purge: removes the record's state and history; the audit chain keeps that it happened.
     public func purge(_ id: RecordID, reason: String) async throws {
         let draft = AuditDraft(kind: .purge, at: now, actor: "admin", subject: id.rawValue, detail: reason)
         try await guarded { try await storage.purge(id, audit: draft) }
+    }
+
+    /// Appends the audit entry of an administrator's read before the read happens, so that no read
+    /// goes unrecorded even if the answer never arrives.
+    func auditRead(subject: String, detail: String) async throws {
+        let draft = AuditDraft(kind: .adminRead, at: now, actor: "admin", subject: subject, detail: detail)
+        _ = try await guarded { try await storage.appendAudit(draft) }
     }
 
     /// Walks the whole audit chain and reports the first altered, removed or inserted entry.

@@ -111,8 +111,13 @@ public final class SyncService: Sendable {
             throw ServerError(.payloadTooLarge, "a batch holds at most \(settings.maxBatchRecords) records; this one has \(request.records.count)")
         }
         let now = self.now
-        let batch = PushBatch(replica: device.replica, batchID: request.batchID,
-                              fingerprint: Self.fingerprint(request.records), records: request.records, receivedAt: now)
+        let encoder = JSONEncoder()
+        let encoded = try request.records.map { record in
+            let json = try encoder.encode(record)
+            return EncodedRecord(json: json, sha256: AuditChain.hex(SHA256.hash(data: json)))
+        }
+        let batch = PushBatch(replica: device.replica, batchID: request.batchID, fingerprint: Self.fingerprint(request.records),
+                              records: request.records, encoded: encoded, receivedAt: now)
         let tally = PushTally()
         let admission = PushAdmission(registry: registry, device: device, latestAllowedWall: now + settings.clockSkewTolerance, tally: tally)
         let applied = try await guarded { try await storage.applyPush(batch, admit: admission.decide) }

@@ -8,14 +8,31 @@ public struct PushBatch: Sendable {
     /// Identifies the batch's content, so that a reused batch id with other content is refused.
     public var fingerprint: String
     public var records: [RecordState]
+    /// The records as JSON, encoded before the transaction (in parallel with other requests) so that the
+    /// serial write does not pay for it; empty when not prepared.
+    public var encoded: [EncodedRecord]
     public var receivedAt: Int64
 
-    public init(replica: ReplicaID, batchID: String, fingerprint: String, records: [RecordState], receivedAt: Int64) {
+    public init(replica: ReplicaID, batchID: String, fingerprint: String, records: [RecordState],
+                encoded: [EncodedRecord] = [], receivedAt: Int64) {
+        precondition(encoded.isEmpty || encoded.count == records.count)
         self.replica = replica
         self.batchID = batchID
         self.fingerprint = fingerprint
         self.records = records
+        self.encoded = encoded
         self.receivedAt = receivedAt
+    }
+}
+
+/// One pushed record's JSON and its SHA-256 (hex).
+public struct EncodedRecord: Sendable {
+    public var json: Data
+    public var sha256: String
+
+    public init(json: Data, sha256: String) {
+        self.json = json
+        self.sha256 = sha256
     }
 }
 
@@ -41,7 +58,8 @@ public struct StoredRecord: Hashable, Sendable, Codable {
 /// The service's decision for one pushed record, taken inside the batch transaction.
 public enum Admission: Sendable {
     /// Store `state`; `delta` holds the writes that are new to the server (for history).
-    case store(RecordState, delta: RecordState, units: Set<UnitID>, needsPerson: Bool)
+    /// `isIncoming`: `state` is the pushed state itself (a new record), so its prepared JSON applies.
+    case store(RecordState, delta: RecordState, units: Set<UnitID>, needsPerson: Bool, isIncoming: Bool)
     /// Nothing new: answer accepted with the stored sequence.
     case unchanged
     /// Refuse and quarantine; `current` goes back to the device when it may see the record.

@@ -18,12 +18,15 @@ extension SQLiteStorage {
             var chain = try AuditAppender(db)
             var results: [RecordResult] = []
             results.reserveCapacity(batch.records.count)
-            for incoming in batch.records {
+            for (index, incoming) in batch.records.enumerated() {
+                let prepared = batch.encoded.isEmpty ? nil : batch.encoded[index]
                 let current = try Self.storedRecord(db, id: incoming.id)
                 switch admit(incoming, current) {
-                case .store(let state, let delta, let units, let needsPerson):
-                    let stateJSON = try encoder.encode(state)
+                case .store(let state, let delta, let units, let needsPerson, let isIncoming):
+                    let reuse = isIncoming ? prepared : nil
+                    let stateJSON = try reuse?.json ?? encoder.encode(state)
                     let deltaJSON = current == nil ? stateJSON : try encoder.encode(delta)
+                    let deltaDigest = current == nil ? reuse?.sha256 ?? Self.sha256Hex(deltaJSON) : Self.sha256Hex(deltaJSON)
                     let authors = Set(delta.fields.values.joined().map(\.author.rawValue)).sorted().joined(separator: ",")
                     try db.cachedStatement(sql: """
                         INSERT INTO history (record_id, replica, batch_id, authors, at, delta) VALUES (?, ?, ?, ?, ?, ?)
@@ -42,7 +45,7 @@ extension SQLiteStorage {
                     }
                     try chain.append(AuditDraft(kind: .change, at: batch.receivedAt, actor: authors,
                                                 replica: batch.replica.rawValue, subject: state.id.rawValue,
-                                                detail: "seq \(sequence) batch \(batch.batchID) delta sha256:\(Self.sha256Hex(deltaJSON))"))
+                                                detail: "seq \(sequence) batch \(batch.batchID) delta sha256:\(deltaDigest)"))
                     results.append(RecordResult(id: incoming.id, outcome: .accepted(seq: UInt64(sequence))))
                 case .unchanged:
                     results.append(RecordResult(id: incoming.id, outcome: .accepted(seq: current?.sequence ?? 0)))
@@ -50,7 +53,7 @@ extension SQLiteStorage {
                     try db.cachedStatement(sql: """
                         INSERT INTO quarantine (record_id, replica, batch_id, at, code, rejection, state) VALUES (?, ?, ?, ?, ?, ?, ?)
                         """).execute(arguments: [incoming.id.rawValue, batch.replica.rawValue, batch.batchID, batch.receivedAt,
-                                                 rejection.code.rawValue, try encoder.encode(rejection), try encoder.encode(incoming)])
+                                                 rejection.code.rawValue, try encoder.encode(rejection), try prepared?.json ?? encoder.encode(incoming)])
                     results.append(RecordResult(id: incoming.id, outcome: .rejected(rejection, current: visible)))
                 }
             }
