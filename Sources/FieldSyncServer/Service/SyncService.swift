@@ -111,9 +111,8 @@ public final class SyncService: Sendable {
             throw ServerError(.payloadTooLarge, "a batch holds at most \(settings.maxBatchRecords) records; this one has \(request.records.count)")
         }
         let now = self.now
-        let encoder = JSONEncoder()
-        let encoded = try request.records.map { record in
-            let json = try encoder.encode(record)
+        let encoded = request.records.map { record in
+            let json = RecordStateJSON.encode(record)
             return EncodedRecord(json: json, sha256: AuditChain.hex(SHA256.hash(data: json)))
         }
         let batch = PushBatch(replica: device.replica, batchID: request.batchID, fingerprint: Self.fingerprint(request.records),

@@ -24,8 +24,8 @@ extension SQLiteStorage {
                 switch admit(incoming, current) {
                 case .store(let state, let delta, let units, let needsPerson, let isIncoming):
                     let reuse = isIncoming ? prepared : nil
-                    let stateJSON = try reuse?.json ?? encoder.encode(state)
-                    let deltaJSON = current == nil ? stateJSON : try encoder.encode(delta)
+                    let stateJSON = reuse?.json ?? RecordStateJSON.encode(state)
+                    let deltaJSON = current == nil ? stateJSON : RecordStateJSON.encode(delta)
                     let deltaDigest = current == nil ? reuse?.sha256 ?? Self.sha256Hex(deltaJSON) : Self.sha256Hex(deltaJSON)
                     let authors = Set(delta.fields.values.joined().map(\.author.rawValue)).sorted().joined(separator: ",")
                     try db.cachedStatement(sql: """
@@ -53,7 +53,7 @@ extension SQLiteStorage {
                     try db.cachedStatement(sql: """
                         INSERT INTO quarantine (record_id, replica, batch_id, at, code, rejection, state) VALUES (?, ?, ?, ?, ?, ?, ?)
                         """).execute(arguments: [incoming.id.rawValue, batch.replica.rawValue, batch.batchID, batch.receivedAt,
-                                                 rejection.code.rawValue, try encoder.encode(rejection), try prepared?.json ?? encoder.encode(incoming)])
+                                                 rejection.code.rawValue, try encoder.encode(rejection), prepared?.json ?? RecordStateJSON.encode(incoming)])
                     results.append(RecordResult(id: incoming.id, outcome: .rejected(rejection, current: visible)))
                 }
             }
