@@ -1,6 +1,8 @@
 import FieldSyncCore
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 
@@ -10,12 +12,10 @@ import NIOCore
 public func buildApplication(service: SyncService, config: ServerConfig, logger: Logger? = nil,
                              onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
     throws -> some ApplicationProtocol {
-    if config.tlsCertificatePath != nil {
-        throw ServerConfigError("TLS is not built into this server yet: terminate TLS in front of it (see ServerConfig/README.md)")
-    }
     var logger = logger ?? Logger(label: "fieldsync.server")
     logger.logLevel = config.logLevel
     return Application(router: buildRouter(service, maxBodyBytes: config.maxBodyBytes),
+                       server: try httpServer(config),
                        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "fieldsync"),
                        onServerRunning: onServerRunning, logger: logger)
 }
@@ -29,5 +29,18 @@ public func makeSyncService(config: ServerConfig) async throws -> SyncService {
         return SyncService(storage: storage, settings: config.service)
     case .postgres:
         throw ServerConfigError("storage.backend postgres is not available in this build yet; use sqlite")
+    }
+}
+
+/// Plain HTTP/1.1, or HTTPS when the configuration names a certificate chain and a key (PEM files).
+func httpServer(_ config: ServerConfig) throws -> HTTPServerBuilder {
+    guard let certificatePath = config.tlsCertificatePath, let keyPath = config.tlsKeyPath else { return .http1() }
+    do {
+        let chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
+        let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+        let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        return try .tls(.http1(), tlsConfiguration: tls)
+    } catch {
+        throw ServerConfigError("tls.certificatePath / tls.keyPath cannot be used: \(error)")
     }
 }
