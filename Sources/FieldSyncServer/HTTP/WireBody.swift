@@ -42,6 +42,12 @@ struct WireBody: Sendable {
 
     func decode<Message: ProtocolMessage>(_ type: Message.Type, from request: Request) async throws -> Message {
         let data = try await bytes(of: request)
+        // Push bodies are most of what the server parses: try the fast path, which either yields exactly
+        // what JSONDecoder would or gives up (then JSONDecoder answers, errors included).
+        if Message.self == PushRequest.self, let push = PushRequestParser.parse(data),
+           push.protocolVersion == WireCoding.protocolVersion, let message = push as? Message {
+            return message
+        }
         do {
             return try WireCoding.decode(type, from: data)
         } catch {
