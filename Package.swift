@@ -55,6 +55,8 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -78,7 +80,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "FieldSyncBench",
-            dependencies: ["FieldSyncCore", "CZlib", "FieldSyncStore", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "FieldSyncCore", "CZlib", "FieldSyncStore", "FieldSyncServer", "FieldSyncTesting",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(name: "FieldSyncCoreTests", dependencies: ["FieldSyncCore"]),
         .testTarget(name: "FieldSyncStoreTests", dependencies: ["FieldSyncStore", "FieldSyncCore"]),
@@ -88,6 +93,7 @@ let package = Package(
             dependencies: [
                 "FieldSyncServer", "FieldSyncTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
     ],

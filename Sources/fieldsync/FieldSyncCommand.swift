@@ -2,5 +2,6 @@ import ArgumentParser
 
 @main
 struct FieldSyncCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "fieldsync", abstract: "Offline-first sync for police field records.")
+    static let configuration = CommandConfiguration(commandName: "fieldsync", abstract: "Offline-first sync for police field records.",
+        subcommands: [ServerCommand.self])
 }

@@ -1,0 +1,46 @@
+import FieldSyncCore
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+
+/// Builds the server application for `service`. Tests call this directly; `fieldsync server` runs it
+/// with `runService()`, whose ServiceGroup turns SIGTERM into a graceful shutdown: the listener closes,
+/// requests in flight finish (a batch commits or, if the process dies, SQLite rolls it back), exit 0.
+public func buildApplication(service: SyncService, config: ServerConfig, logger: Logger? = nil,
+                             onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
+    throws -> some ApplicationProtocol {
+    var logger = logger ?? Logger(label: "fieldsync.server")
+    logger.logLevel = config.logLevel
+    return Application(router: buildRouter(service, maxBodyBytes: config.maxBodyBytes),
+                       server: try httpServer(config),
+                       configuration: .init(address: .hostname(config.host, port: config.port), serverName: "fieldsync"),
+                       onServerRunning: onServerRunning, logger: logger)
+}
+
+/// Opens the configured storage and builds the service over it.
+public func makeSyncService(config: ServerConfig) async throws -> SyncService {
+    switch config.backend {
+    case .sqlite:
+        let storage = try SQLiteStorage(path: config.databasePath)
+        try await storage.prepare()
+        return SyncService(storage: storage, settings: config.service)
+    case .postgres:
+        throw ServerConfigError("storage.backend postgres is not available in this build yet; use sqlite")
+    }
+}
+
+/// Plain HTTP/1.1, or HTTPS when the configuration names a certificate chain and a key (PEM files).
+func httpServer(_ config: ServerConfig) throws -> HTTPServerBuilder {
+    guard let certificatePath = config.tlsCertificatePath, let keyPath = config.tlsKeyPath else { return .http1() }
+    do {
+        let chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
+        let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+        let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+        return try .tls(.http1(), tlsConfiguration: tls)
+    } catch {
+        throw ServerConfigError("tls.certificatePath / tls.keyPath cannot be used: \(error)")
+    }
+}

@@ -1,0 +1,95 @@
+import CompressNIO
+import FieldSyncCore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Request and response bodies of protocol v1: JSON, optionally gzip in either direction, with the
+/// size limit applied to the decompressed bytes so that a small gzip bomb is refused too.
+struct WireBody: Sendable {
+    /// Most bytes of a body, compressed or not, and of its decompressed form.
+    let maxBodyBytes: Int
+    /// Responses smaller than this are sent uncompressed: gzip would cost more than it saves.
+    let compressionThreshold = 1_024
+
+    func bytes(of request: Request) async throws -> Data {
+        var buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+            throw ServerError(.payloadTooLarge, "the body is larger than \(maxBodyBytes) bytes")
+        }
+        if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
+            throw ServerError(.malformedRequest, "Content-Type must be application/json, not '\(type)'")
+        }
+        switch request.headers[.contentEncoding]?.lowercased() {
+        case nil, "identity":
+            break
+        case "gzip":
+            do {
+                buffer = try buffer.decompress(with: .gzip(), maxSize: maxBodyBytes)
+            } catch let error as CompressNIOError where error == .bufferOverflow {
+                throw ServerError(.payloadTooLarge, "the decompressed body is larger than \(maxBodyBytes) bytes")
+            } catch {
+                throw ServerError(.malformedRequest, "the gzip body is corrupt or truncated")
+            }
+        case let other?:
+            throw ServerError(.malformedRequest, "Content-Encoding '\(other)' is not supported; use gzip or none")
+        }
+        return Data(buffer.readableBytesView)
+    }
+
+    func decode<Message: ProtocolMessage>(_ type: Message.Type, from request: Request) async throws -> Message {
+        let data = try await bytes(of: request)
+        // Push bodies are most of what the server parses: try the fast path, which either yields exactly
+        // what JSONDecoder would or gives up (then JSONDecoder answers, errors included).
+        if Message.self == PushRequest.self, let push = PushRequestParser.parse(data),
+           push.protocolVersion == WireCoding.protocolVersion, let message = push as? Message {
+            return message
+        }
+        do {
+            return try WireCoding.decode(type, from: data)
+        } catch {
+            throw ServerError(error)
+        }
+    }
+
+    func respond(_ message: some Encodable, to request: Request, status: HTTPResponse.Status = .ok) throws -> Response {
+        respond(json: try JSONEncoder().encode(message), to: request, status: status)
+    }
+
+    func respond(json: Data, to request: Request, status: HTTPResponse.Status = .ok) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        var buffer = ByteBuffer(bytes: json)
+        if json.count >= compressionThreshold, Self.acceptsGzip(request),
+           let compressed = try? buffer.compress(with: .gzip()) {
+            headers[.contentEncoding] = "gzip"
+            buffer = compressed
+        }
+        headers[.contentLength] = String(buffer.readableBytes)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
+    }
+
+    static func acceptsGzip(_ request: Request) -> Bool {
+        guard let accept = request.headers[.acceptEncoding]?.lowercased() else { return false }
+        return accept.split(separator: ",").contains { part in
+            let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            return fields.first == "gzip" && !fields.dropFirst().contains("q=0")
+        }
+    }
+
+    /// A pull page spliced from stored state JSON: the states are sent as stored, not decoded and
+    /// re-encoded, which is most of the cost of a pull. Same shape as `PullPage`'s Codable form.
+    static func pullPageJSON(_ page: StoredPage, serverTime: Int64) -> Data {
+        var json = Data()
+        json.reserveCapacity(page.states.reduce(128) { $0 + $1.count + 1 })
+        json.append(contentsOf: Array("{\"protocolVersion\":\(WireCoding.protocolVersion),\"records\":[".utf8))
+        for (index, state) in page.states.enumerated() {
+            if index > 0 { json.append(0x2C) }
+            json.append(state)
+        }
+        json.append(contentsOf: Array("],\"cursor\":\"\(page.cursor)\",\"hasMore\":\(page.hasMore),\"serverTime\":\(serverTime)}".utf8))
+        return json
+    }
+}

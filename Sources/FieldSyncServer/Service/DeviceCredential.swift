@@ -1,0 +1,49 @@
+import Crypto
+import FieldSyncCore
+import Foundation
+
+/// Device credentials and other secrets: `<replicaID>.<base64url of 32 random bytes>`. The server keeps
+/// only the SHA-256 of the secret part and compares hashes in constant time, after looking the device up
+/// by the replica id in front.
+public enum DeviceCredential {
+    public static let secretByteCount = 32
+
+    public static func make(replica: ReplicaID, secret: [UInt8]) -> String {
+        replica.rawValue + "." + base64URL(secret)
+    }
+
+    /// Splits a credential into its replica id and secret text, or nil when it has no such shape.
+    public static func parse(_ credential: String) -> (replica: ReplicaID, secret: String)? {
+        guard let dot = credential.lastIndex(of: ".") else { return nil }
+        let replica = ReplicaID(String(credential[..<dot]))
+        let secret = String(credential[credential.index(after: dot)...])
+        guard replica.isWellFormed, !secret.isEmpty, secret.utf8.count <= 128 else { return nil }
+        return (replica, secret)
+    }
+
+    public static func hash(_ secret: String) -> [UInt8] {
+        Array(SHA256.hash(data: Array(secret.utf8)))
+    }
+
+    public static func hashHex(_ secret: String) -> String {
+        AuditChain.hex(hash(secret))
+    }
+
+    /// Equal-length comparison whose time does not depend on where the bytes differ.
+    public static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        var difference: UInt8 = 0
+        for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
+        return difference == 0
+    }
+
+    public static func base64URL(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// Hex of `bytes`, for replica ids.
+    public static func hex(_ bytes: [UInt8]) -> String { AuditChain.hex(bytes) }
+}

@@ -1,0 +1,87 @@
+import FieldSyncCore
+import Synchronization
+
+/// The decision for one pushed record, taken inside the storage's batch transaction against the stored
+/// state: scope first (an out-of-scope device learns nothing about the record), then the core's
+/// `admit` (validation and join), then the server-side unit set and conflict flag.
+struct PushAdmission: Sendable {
+    let registry: SchemaRegistry
+    let device: Device
+    let latestAllowedWall: Int64
+    let tally: PushTally
+
+    func decide(_ incoming: RecordState, _ current: StoredRecord?) -> Admission {
+        let visibleCurrent = current.flatMap { device.maySee(units: $0.units) ? $0.state : nil }
+        if current != nil, visibleCurrent == nil {
+            return reject(Rejection(.outOfScope, message: "record \(incoming.id) is outside this device's units"), current: nil)
+        }
+        let schema: RecordSchema
+        switch registry.schema(for: incoming) {
+        case .success(let found): schema = found
+        case .failure(let rejection): return reject(rejection, current: visibleCurrent)
+        }
+        switch schema.admit(incoming, onto: current?.state, writer: device.replica, latestAllowedWall: latestAllowedWall) {
+        case .failure(let rejection):
+            return reject(rejection, current: visibleCurrent)
+        case .success(let state):
+            if let current, state == current.state { return .unchanged }
+            let units = (current?.units ?? []).union(schema.scopeUnits(of: state))
+            if current == nil && !device.maySee(units: units) {
+                return reject(Rejection(.outOfScope, fields: schema.fields.filter(\.scope).map(\.name),
+                                        message: "the record's units are outside this device's units"), current: nil)
+            }
+            let needsPerson = schema.conflicts(in: state)?.needsPerson ?? false
+            tally.accepted(conflictBefore: current?.needsPerson ?? false, conflictAfter: needsPerson)
+            return .store(state, delta: Self.delta(of: state, since: current?.state), units: units, needsPerson: needsPerson,
+                          isIncoming: current == nil)
+        }
+    }
+
+    private func reject(_ rejection: Rejection, current: RecordState?) -> Admission {
+        tally.rejected(rejection.code)
+        return .reject(rejection, current: current)
+    }
+
+    /// The writes of `state` that `previous` had not integrated: what this change brought.
+    static func delta(of state: RecordState, since previous: RecordState?) -> RecordState {
+        guard let previous else { return state }
+        var delta = state
+        for (name, entries) in state.fields {
+            let new = entries.filter { !previous.context.contains($0.dot) }
+            delta.fields[name] = new.isEmpty ? nil : new
+        }
+        return delta
+    }
+}
+
+/// Counts of one batch, reported to the metrics only once the batch has committed.
+final class PushTally: Sendable {
+    private struct Counts {
+        var accepted = 0
+        var created = 0
+        var resolved = 0
+        var rejected: [RejectionCode: Int] = [:]
+    }
+
+    private let counts = Mutex(Counts())
+
+    func accepted(conflictBefore: Bool, conflictAfter: Bool) {
+        counts.withLock { counts in
+            counts.accepted += 1
+            if conflictAfter && !conflictBefore { counts.created += 1 }
+            if conflictBefore && !conflictAfter { counts.resolved += 1 }
+        }
+    }
+
+    func rejected(_ code: RejectionCode) {
+        counts.withLock { $0.rejected[code, default: 0] += 1 }
+    }
+
+    func report(to metrics: ServerMetrics) {
+        let counts = self.counts.withLock { $0 }
+        metrics.recordsAccepted.increment(by: counts.accepted)
+        if counts.created > 0 { metrics.conflictsCreated.increment(by: counts.created) }
+        if counts.resolved > 0 { metrics.conflictsResolved.increment(by: counts.resolved) }
+        for (code, count) in counts.rejected { metrics.rejectedRecords(code).increment(by: count) }
+    }
+}

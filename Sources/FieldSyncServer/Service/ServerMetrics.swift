@@ -1,0 +1,62 @@
+import CoreMetrics
+import FieldSyncCore
+import Prometheus
+import Synchronization
+
+/// The server's metrics, made through an explicit factory over the server's own Prometheus registry:
+/// no global `MetricsSystem.bootstrap`, so tests can build many servers in one process.
+public final class ServerMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    let batchesApplied: CoreMetrics.Counter
+    let batchesReplayed: CoreMetrics.Counter
+    let recordsAccepted: CoreMetrics.Counter
+    let conflictsCreated: CoreMetrics.Counter
+    let conflictsResolved: CoreMetrics.Counter
+    let pullLag: CoreMetrics.Recorder
+    let pulledRecords: CoreMetrics.Counter
+    let activeTerminals: CoreMetrics.Gauge
+    private let rejected = Mutex<[RejectionCode: CoreMetrics.Counter]>([:])
+    private let latency = Mutex<[String: CoreMetrics.Timer]>([:])
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultValueHistogramBuckets = [0, 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000]
+        self.factory = factory
+        batchesApplied = CoreMetrics.Counter(label: "fieldsync_push_batches_total", dimensions: [("outcome", "applied")], factory: factory)
+        batchesReplayed = CoreMetrics.Counter(label: "fieldsync_push_batches_total", dimensions: [("outcome", "replayed")], factory: factory)
+        recordsAccepted = CoreMetrics.Counter(label: "fieldsync_records_accepted_total", factory: factory)
+        conflictsCreated = CoreMetrics.Counter(label: "fieldsync_conflicts_created_total", factory: factory)
+        conflictsResolved = CoreMetrics.Counter(label: "fieldsync_conflicts_resolved_total", factory: factory)
+        pullLag = CoreMetrics.Recorder(label: "fieldsync_pull_lag_changes", factory: factory)
+        pulledRecords = CoreMetrics.Counter(label: "fieldsync_pulled_records_total", factory: factory)
+        activeTerminals = CoreMetrics.Gauge(label: "fieldsync_active_terminals", factory: factory)
+    }
+
+    func rejectedRecords(_ code: RejectionCode) -> CoreMetrics.Counter {
+        rejected.withLock { counters in
+            if let counter = counters[code] { return counter }
+            let counter = CoreMetrics.Counter(label: "fieldsync_records_rejected_total", dimensions: [("reason", code.rawValue)], factory: factory)
+            counters[code] = counter
+            return counter
+        }
+    }
+
+    /// Request latency per route and status class.
+    public func recordLatency(route: String, status: Int, nanoseconds: Int64) {
+        let key = route + " " + String(status / 100) + "xx"
+        let timer = latency.withLock { timers in
+            if let timer = timers[key] { return timer }
+            let timer = CoreMetrics.Timer(label: "fieldsync_request_duration_seconds",
+                                          dimensions: [("route", route), ("status", String(status / 100) + "xx")],
+                                          preferredDisplayUnit: .seconds, factory: factory)
+            timers[key] = timer
+            return timer
+        }
+        timer.recordNanoseconds(nanoseconds)
+    }
+
+    /// The Prometheus text exposition.
+    public func exposition() -> String { registry.emitToString() }
+}

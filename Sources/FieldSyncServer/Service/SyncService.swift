@@ -1,0 +1,198 @@
+import Crypto
+import FieldSyncCore
+import Foundation
+import Synchronization
+
+/// The server's protocol logic without a transport: enrollment, authentication, push, pull, sync
+/// rounds, leases and administration over a `SyncStorage`. Time and randomness are injected so that
+/// tests are deterministic; the HTTP router is a thin layer over this type.
+public final class SyncService: Sendable {
+    public struct Settings: Hashable, Sendable {
+        /// Most records in one push batch (`payloadTooLarge` beyond).
+        public var maxBatchRecords = 1_000
+        /// Most records in one pull page, whatever the terminal asks for.
+        public var pullPageCap = 1_000
+        /// How far (ms) a write's stamp may run ahead of the server clock before `clockSkew`.
+        public var clockSkewTolerance: Int64 = 10 * 60 * 1_000
+        /// Receipt numbers per leased block.
+        public var leaseSize: Int64 = 1_000
+        /// How long (ms) an enrollment token stays valid.
+        public var enrollmentTokenLifetime: Int64 = 24 * 60 * 60 * 1_000
+        /// Hex SHA-256 of the administrator token; nil disables the admin endpoints.
+        public var adminTokenHash: String?
+        /// Per-device request rate; nil does not limit.
+        public var rateLimit: RateLimiter.Policy? = RateLimiter.Policy(requestsPerSecond: 50, burst: 100)
+        /// A device counts as active for this long (ms) after its last request.
+        public var activeWindow: Int64 = 15 * 60 * 1_000
+
+        public init() {}
+    }
+
+    public let storage: any SyncStorage
+    public let registry: SchemaRegistry
+    public let settings: Settings
+    public let metrics: ServerMetrics
+    /// Milliseconds since 1970.
+    let clock: @Sendable () -> Int64
+    let randomBytes: @Sendable (Int) -> [UInt8]
+    let rateLimiter: RateLimiter
+
+    public init(storage: any SyncStorage, registry: SchemaRegistry = .standard, settings: Settings = Settings(),
+                metrics: ServerMetrics = ServerMetrics(),
+                clock: @escaping @Sendable () -> Int64 = SyncService.systemClock,
+                randomBytes: @escaping @Sendable (Int) -> [UInt8] = SyncService.systemRandomBytes) {
+        self.storage = storage
+        self.registry = registry
+        self.settings = settings
+        self.metrics = metrics
+        self.clock = clock
+        self.randomBytes = randomBytes
+        self.rateLimiter = RateLimiter(policy: settings.rateLimit)
+    }
+
+    public static let systemClock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down)) }
+
+    public static let systemRandomBytes: @Sendable (Int) -> [UInt8] = { count in
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+    }
+
+    public var now: Int64 { clock() }
+
+    // MARK: Enrollment and authentication
+
+    public func enroll(_ request: EnrollRequest) async throws -> EnrollResponse {
+        let name = request.deviceName.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty, name.utf8.count <= 200 else {
+            throw ServerError(.malformedRequest, "deviceName must be 1-200 bytes")
+        }
+        let replica = ReplicaID("t-" + DeviceCredential.hex(randomBytes(10)))
+        let secret = randomBytes(DeviceCredential.secretByteCount)
+        let credential = DeviceCredential.make(replica: replica, secret: secret)
+        let registration = DeviceRegistration(replica: replica, name: name,
+                                              credentialHash: DeviceCredential.hash(DeviceCredential.base64URL(secret)))
+        let now = self.now
+        let enrollment = try await guarded {
+            try await storage.enroll(tokenHash: DeviceCredential.hashHex(request.token), registration: registration,
+                                     leaseSize: settings.leaseSize, now: now)
+        }
+        return EnrollResponse(replica: replica, credential: credential, station: enrollment.device.station,
+                              scopes: enrollment.device.scopes, lease: enrollment.lease, serverTime: now)
+    }
+
+    /// The device behind a bearer credential. Revocation is checked on every request, so it takes
+    /// effect at the device's next request; the answer tells the terminal to wipe its store.
+    public func authenticate(credential: String?) async throws -> Device {
+        guard let credential, let (replica, secret) = DeviceCredential.parse(credential) else {
+            throw ServerError(.unauthenticated, "a device credential is required: Authorization: Bearer <credential>")
+        }
+        guard let stored = try await guarded({ try await storage.device(replica) }),
+              DeviceCredential.constantTimeEquals(stored.credentialHash, DeviceCredential.hash(secret)) else {
+            throw ServerError(.unauthenticated, "the device credential is not valid")
+        }
+        guard !stored.device.isRevoked else {
+            throw ServerError(.revoked, "this device was revoked: wipe the local store", wipe: true)
+        }
+        let now = self.now
+        if let wait = rateLimiter.admit(replica, now: now) {
+            throw ServerError(.rateLimited, "too many requests from this device", retryAfterSeconds: wait)
+        }
+        metrics.activeTerminals.record(rateLimiter.activeCount(since: now - settings.activeWindow))
+        return stored.device
+    }
+
+    // MARK: Push, pull, sync, lease
+
+    public func push(_ request: PushRequest, from device: Device) async throws -> PushResponse {
+        guard !request.batchID.isEmpty, request.batchID.utf8.count <= 128 else {
+            throw ServerError(.malformedRequest, "batchID must be 1-128 bytes")
+        }
+        guard request.records.count <= settings.maxBatchRecords else {
+            throw ServerError(.payloadTooLarge, "a batch holds at most \(settings.maxBatchRecords) records; this one has \(request.records.count)")
+        }
+        let now = self.now
+        let encoded = request.records.map { record in
+            let json = RecordStateJSON.encode(record)
+            return EncodedRecord(json: json, sha256: AuditChain.hex(SHA256.hash(data: json)))
+        }
+        let batch = PushBatch(replica: device.replica, batchID: request.batchID, fingerprint: Self.fingerprint(request.records),
+                              records: request.records, encoded: encoded, receivedAt: now)
+        let tally = PushTally()
+        let admission = PushAdmission(registry: registry, device: device, latestAllowedWall: now + settings.clockSkewTolerance, tally: tally)
+        let applied = try await guarded { try await storage.applyPush(batch, admit: admission.decide) }
+        if applied.replayed {
+            metrics.batchesReplayed.increment()
+        } else {
+            metrics.batchesApplied.increment()
+            tally.report(to: metrics)
+        }
+        return PushResponse(batchID: request.batchID, results: applied.results, serverTime: now)
+    }
+
+    /// A pull page as stored JSON states, for the HTTP edge to send without re-encoding them.
+    public func pullStored(_ request: PullRequest, for device: Device) async throws -> StoredPage {
+        let cursor: UInt64
+        if let text = request.cursor {
+            guard let value = UInt64(text) else { throw ServerError(.invalidCursor, "cursor '\(text)' was not issued by this server") }
+            cursor = value
+        } else {
+            cursor = 0
+        }
+        let limit = min(max(request.limit, 1), settings.pullPageCap)
+        let page = try await guarded { try await storage.pullPage(after: cursor, scopes: device.scopes, limit: limit) }
+        guard cursor <= page.head else {
+            throw ServerError(.invalidCursor, "cursor \(cursor) lies beyond this server's changes (\(page.head)): pull from the beginning")
+        }
+        metrics.pulledRecords.increment(by: page.states.count)
+        metrics.pullLag.record(page.head - page.cursor)
+        return page
+    }
+
+    public func pull(_ request: PullRequest, for device: Device) async throws -> PullPage {
+        let page = try await pullStored(request, for: device)
+        let decoder = JSONDecoder()
+        let records = try page.states.map { try decoder.decode(RecordState.self, from: $0) }
+        return PullPage(records: records, cursor: String(page.cursor), hasMore: page.hasMore, serverTime: now)
+    }
+
+    /// Push then pull, so that the page includes the device's own accepted changes.
+    public func sync(_ request: SyncRequest, from device: Device) async throws -> SyncResponse {
+        var push: PushResponse?
+        if let request = request.push { push = try await self.push(request, from: device) }
+        var pull: PullPage?
+        if let request = request.pull { pull = try await self.pull(request, for: device) }
+        return SyncResponse(push: push, pull: pull, serverTime: now)
+    }
+
+    public func lease(for device: Device) async throws -> LeaseResponse {
+        let now = self.now
+        let lease = try await guarded { try await storage.allocateLease(for: device, size: settings.leaseSize, now: now) }
+        return LeaseResponse(lease: lease, serverTime: now)
+    }
+
+    // MARK: Helpers
+
+    /// Storage failures that are not protocol outcomes become `unavailable` (retry later).
+    func guarded<T>(_ work: () async throws -> T) async throws -> T {
+        do {
+            return try await work()
+        } catch let error as ServerError {
+            throw error
+        } catch {
+            throw ServerError.unavailable(error)
+        }
+    }
+
+    /// What a replay must repeat: each record's identity and causal context, in order. Two pushes of
+    /// the same batch carry the same states, whatever the JSON key order of their bodies.
+    static func fingerprint(_ records: [RecordState]) -> String {
+        var hasher = SHA256()
+        for record in records {
+            var line = "\(record.type.rawValue)\u{1F}\(record.id.rawValue)\u{1F}\(record.schemaVersion)"
+            for entry in record.context.entries { line += "\u{1F}\(entry.replica.rawValue)=\(entry.counter)" }
+            for name in record.fields.keys.sorted() { line += "\u{1F}\(name):\(record.fields[name]!.count)" }
+            hasher.update(data: Array((line + "\n").utf8))
+        }
+        return AuditChain.hex(hasher.finalize())
+    }
+}

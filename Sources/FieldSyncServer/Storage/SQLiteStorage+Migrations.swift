@@ -1,0 +1,95 @@
+import GRDB
+
+extension SQLiteStorage {
+    /// Append-only: a shipped migration is never edited; changes come as new migrations.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE devices (
+                    replica TEXT PRIMARY KEY NOT NULL,
+                    name TEXT NOT NULL,
+                    station TEXT NOT NULL,
+                    credential_hash BLOB NOT NULL,
+                    enrolled_at INTEGER NOT NULL,
+                    revoked_at INTEGER
+                );
+                CREATE TABLE enrollment_tokens (
+                    token_hash TEXT PRIMARY KEY NOT NULL,
+                    station TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    used_at INTEGER,
+                    used_by TEXT
+                );
+                CREATE TABLE leases (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    replica TEXT NOT NULL,
+                    prefix TEXT NOT NULL,
+                    first INTEGER NOT NULL,
+                    last INTEGER NOT NULL,
+                    granted_at INTEGER NOT NULL
+                );
+                CREATE INDEX leases_prefix ON leases (prefix, last);
+                -- The global change sequence: AUTOINCREMENT so a sequence is never reused, even after a purge.
+                CREATE TABLE history (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    record_id TEXT NOT NULL,
+                    replica TEXT NOT NULL,
+                    batch_id TEXT NOT NULL,
+                    authors TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    delta BLOB NOT NULL
+                );
+                CREATE INDEX history_record ON history (record_id, seq);
+                CREATE TABLE records (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    type TEXT NOT NULL,
+                    seq INTEGER NOT NULL,
+                    state BLOB NOT NULL,
+                    units TEXT NOT NULL,
+                    needs_person INTEGER NOT NULL
+                );
+                -- Pulls read records in sequence order.
+                CREATE UNIQUE INDEX records_seq ON records (seq);
+                CREATE INDEX records_needs_person ON records (needs_person) WHERE needs_person;
+                CREATE TABLE record_units (
+                    record_id TEXT NOT NULL,
+                    unit TEXT NOT NULL,
+                    PRIMARY KEY (record_id, unit)
+                ) WITHOUT ROWID;
+                CREATE TABLE quarantine (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    record_id TEXT NOT NULL,
+                    replica TEXT NOT NULL,
+                    batch_id TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    code TEXT NOT NULL,
+                    rejection BLOB NOT NULL,
+                    state BLOB NOT NULL
+                );
+                CREATE INDEX quarantine_record ON quarantine (record_id);
+                CREATE TABLE batches (
+                    replica TEXT NOT NULL,
+                    batch_id TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    results BLOB NOT NULL,
+                    at INTEGER NOT NULL,
+                    PRIMARY KEY (replica, batch_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE audit (
+                    seq INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    actor TEXT NOT NULL,
+                    replica TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    detail TEXT NOT NULL,
+                    previous_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+}

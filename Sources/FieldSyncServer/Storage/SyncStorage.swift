@@ -1,0 +1,59 @@
+import FieldSyncCore
+
+/// The storage port of the server. Operations are whole protocol steps ("apply this push batch
+/// atomically", "read the page after this cursor for these scopes"), not row access, so that a
+/// backend of many stateless nodes on one PostgreSQL database can implement each step in one
+/// transaction of its own. Backends throw `ServerError` for protocol outcomes (`invalidToken`,
+/// `batchConflict`, `notFound`) and any other error for operating failures.
+public protocol SyncStorage: Sendable {
+    /// Creates or migrates the schema. Idempotent.
+    func prepare() async throws
+
+    // MARK: Devices and enrollment
+
+    /// Stores a new one-time enrollment token (by hash) and audits its creation.
+    func createEnrollmentToken(_ token: EnrollmentToken, audit: AuditDraft) async throws
+    /// Consumes the token `tokenHash` (unused and unexpired at `now`), registers the device for the
+    /// token's station, leases it a first block of receipt numbers and audits the enrollment: all or nothing.
+    func enroll(tokenHash: String, registration: DeviceRegistration, leaseSize: Int64, now: Int64) async throws -> Enrollment
+    func device(_ replica: ReplicaID) async throws -> StoredDevice?
+    func devices() async throws -> [Device]
+    /// Marks the device revoked (idempotent) and audits it. Throws `notFound` for an unknown device.
+    func revoke(_ replica: ReplicaID, now: Int64, audit: AuditDraft) async throws -> Device
+
+    // MARK: Receipt-number leases
+
+    /// The next free block of `size` numbers under the device's station prefix.
+    func allocateLease(for device: Device, size: Int64, now: Int64) async throws -> ReceiptLease
+    func leases() async throws -> [LeaseGrant]
+
+    // MARK: Sync
+
+    /// Applies a push batch in one transaction. For each record, in order, `admit` decides against the
+    /// stored state what to store; the storage assigns change sequences, appends history and audit
+    /// entries, quarantines rejections and stores the answers under the batch id. A batch id already
+    /// stored for this replica returns the stored answers without calling `admit` (or throws
+    /// `batchConflict` when the fingerprint differs).
+    func applyPush(_ batch: PushBatch, admit: @Sendable (RecordState, StoredRecord?) -> Admission) async throws -> AppliedPush
+    /// Changed records after `cursor` (a change sequence) visible to `scopes`, in sequence order.
+    /// The page's cursor never passes a change that a later page could still need.
+    func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int) async throws -> StoredPage
+    /// The latest change sequence.
+    func headSequence() async throws -> UInt64
+
+    // MARK: Administration
+
+    /// The stored record; when `audit` is given the read is audited in the same transaction.
+    func record(_ id: RecordID, audit: AuditDraft?) async throws -> StoredRecord?
+    func history(of id: RecordID) async throws -> [HistoryEntry]
+    func conflictedRecords(limit: Int) async throws -> [StoredRecord]
+    func quarantine(limit: Int) async throws -> [QuarantinedChange]
+    /// Removes a record's state, history and quarantined changes (retention purge) and audits it.
+    func purge(_ id: RecordID, audit: AuditDraft) async throws
+
+    // MARK: Audit chain
+
+    func appendAudit(_ draft: AuditDraft) async throws -> AuditEntry
+    /// Audit entries in sequence order after `sequence`.
+    func auditEntries(after sequence: UInt64, limit: Int) async throws -> [AuditEntry]
+}

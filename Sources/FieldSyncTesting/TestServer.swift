@@ -1,0 +1,66 @@
+import FieldSyncCore
+import FieldSyncServer
+import Foundation
+import Logging
+
+/// A live FieldSync server on a loopback port with a fresh SQLite file in a temporary directory, an
+/// injectable clock and an admin token. For server, client and end-to-end tests and the benchmark.
+public final class TestServer: Sendable {
+    public static let adminToken = "test-admin-token"
+
+    public let server: RunningServer
+    public let directory: URL
+    public let clock: TestClock
+    public var service: SyncService { server.service }
+    public var port: Int { server.port }
+    public var baseURL: String { server.baseURL }
+    public var databasePath: String { directory.appendingPathComponent("server.sqlite").path }
+
+    private init(server: RunningServer, directory: URL, clock: TestClock) {
+        self.server = server
+        self.directory = directory
+        self.clock = clock
+    }
+
+    /// Starts a server. `configure` adjusts the settings (limits, rate limit) before start.
+    public static func start(clock: TestClock = TestClock(), configure: (inout ServerConfig) -> Void = { _ in }) async throws -> TestServer {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var config = ServerConfig()
+        config.port = 0
+        config.databasePath = directory.appendingPathComponent("server.sqlite").path
+        config.service.adminTokenHash = DeviceCredential.hashHex(adminToken)
+        config.service.rateLimit = nil
+        config.logLevel = .warning
+        configure(&config)
+        let storage = try SQLiteStorage(path: config.databasePath)
+        try await storage.prepare()
+        let service = SyncService(storage: storage, settings: config.service, clock: { clock.now })
+        var logger = Logger(label: "fieldsync.test-server")
+        logger.logLevel = .warning
+        let server = try await RunningServer.start(service: service, config: config, logger: logger)
+        return TestServer(server: server, directory: directory, clock: clock)
+    }
+
+    public func stop() async throws {
+        try await server.stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// Creates an enrollment token for `station` and enrolls a device with it, through the service.
+    public func enrollDevice(station: UnitID, name: String = "terminal") async throws -> EnrollResponse {
+        let token = try await service.createEnrollmentToken(station: station)
+        return try await service.enroll(EnrollRequest(token: token.token, deviceName: name))
+    }
+}
+
+/// A clock for tests, in milliseconds since 1970, moved only by the test.
+public final class TestClock: Sendable {
+    private let value: LockedValue<Int64>
+
+    /// 2026-11-23T08:00:00Z by default.
+    public init(_ start: Int64 = 1_795_420_800_000) { value = LockedValue(start) }
+
+    public var now: Int64 { value.get() }
+    public func advance(milliseconds: Int64) { value.update { $0 += milliseconds } }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import FieldSyncServer
+import Foundation
+import Logging
+
+/// `fieldsync server`: the central server. With no options it runs on a SQLite file in the working
+/// directory and a loopback port, and says where.
+struct ServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server",
+        abstract: "Run the central sync server (protocol v1 over HTTP).",
+        discussion: """
+            Configuration comes from a JSON file (--config; every key is documented in ServerConfig/README.md), \
+            then environment variables (FIELDSYNC_LISTEN_PORT, FIELDSYNC_STORAGE_PATH, FIELDSYNC_ADMIN_TOKEN_HASH, ...), \
+            then these options. SIGTERM or SIGINT stops it gracefully: requests in flight finish, then it exits 0.
+
+            Examples:
+              fieldsync server
+              fieldsync server --listen 0.0.0.0:8740 --database /var/lib/fieldsync/server.sqlite
+              fieldsync server --config /etc/fieldsync/fieldsync-server.json
+              FIELDSYNC_ADMIN_TOKEN_HASH=$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1) fieldsync server
+            """)
+
+    @Option(help: "A JSON configuration file (see ServerConfig/fieldsync-server.json).")
+    var config: String?
+
+    @Option(help: "Address to listen on, host:port (default 127.0.0.1:8740; port 0 picks a free port).")
+    var listen: String?
+
+    @Option(help: "The SQLite database file (created if missing; default ./fieldsync-server.sqlite).")
+    var database: String?
+
+    func run() async throws {
+        var settings = try await ServerConfig.load(path: config)
+        if let listen {
+            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
+                throw ValidationError("--listen takes host:port, e.g. 127.0.0.1:8740")
+            }
+            settings.host = String(listen[..<colon])
+            settings.port = port
+        }
+        if let database { settings.databasePath = database }
+        var logger = Logger(label: "fieldsync.server")
+        logger.logLevel = settings.logLevel
+        let service = try await makeSyncService(config: settings)
+        let databasePath = URL(fileURLWithPath: settings.databasePath).standardizedFileURL.path
+        let host = settings.host
+        let configuredPort = settings.port
+        let admin = settings.service.adminTokenHash == nil ? " (admin API disabled: no admin.tokenHash)" : ""
+        let app = try buildApplication(service: service, config: settings, logger: logger) { channel in
+            let port = channel.localAddress?.port ?? configuredPort
+            // Written straight to the descriptor: stdout is block-buffered under systemd and pipes.
+            FileHandle.standardOutput.write(Data("FieldSync server listening on http://\(host):\(port), database \(databasePath)\(admin)\n".utf8))
+        }
+        try await app.runService()
+    }
+}

@@ -1,0 +1,93 @@
+import FieldSyncCore
+import FieldSyncServer
+import FieldSyncTesting
+import GRDB
+import Testing
+
+@Suite("Atomic batches and the audit chain")
+struct AtomicityAuditTests {
+    @Test("a push that fails midway leaves nothing half-applied, and the same batch applies later")
+    func atomicBatch() async throws {
+        let harness = try await Harness()
+        let (device, _, factory) = try await harness.enroll(Harness.stationA)
+        let records = try (0..<5).map { try factory.patrolSignIn("p\($0)") }
+        // The storage fails while storing the fourth record (a full disk would look the same).
+        try await harness.database().write { db in
+            try db.execute(sql: """
+                CREATE TRIGGER fail_midway BEFORE INSERT ON history WHEN NEW.record_id = 'p3'
+                BEGIN SELECT RAISE(ABORT, 'injected failure'); END
+                """)
+        }
+        let audit = try harness.count("audit")
+        do {
+            _ = try await harness.push(records, from: device, batch: "b1")
+            Issue.record("the failing batch reported success")
+        } catch let error as ServerError {
+            #expect(error.code == .unavailable && error.status == .serviceUnavailable)
+        }
+        for table in ["records", "history", "record_units", "batches", "quarantine"] { #expect(try harness.count(table) == 0, "\(table)") }
+        #expect(try harness.count("audit") == audit)
+        #expect(try await harness.pullAll(device).isEmpty)
+        try await harness.database().write { db in try db.execute(sql: "DROP TRIGGER fail_midway") }
+        let results = try await harness.push(records, from: device, batch: "b1")
+        #expect(results.allSatisfy { $0.sequence != nil })
+        #expect(try harness.count("records") == 5)
+    }
+
+    @Test("every accepted change, enrollment, revocation, admin read and purge is chained; the chain verifies")
+    func chainCoversEverything() async throws {
+        let harness = try await Harness()
+        let (device, _, factory) = try await harness.enroll(Harness.stationA)
+        _ = try await harness.push([try factory.patrolSignIn("p1"), try factory.patrolSignIn("p2")], from: device)
+        _ = try await harness.service.readRecord(RecordID("p1"), reason: "complaint 2026-117")
+        try await harness.service.purge(RecordID("p2"), reason: "retention period over")
+        _ = try await harness.service.revoke(device.replica)
+        let kinds = try await harness.storage.auditEntries(after: 0, limit: 100).map(\.draft.kind)
+        #expect(kinds == [.enrollmentTokenCreated, .enrollment, .change, .change, .adminRead, .purge, .revocation])
+        let verification = try await harness.service.verifyAudit()
+        #expect(verification.isIntact && verification.entriesChecked == kinds.count)
+        #expect(try await harness.service.history(of: RecordID("p2")).isEmpty)
+        #expect(try await harness.service.history(of: RecordID("p1")).map(\.replica) == [device.replica])
+    }
+
+    @Test("the verifier finds the first altered, removed or inserted entry")
+    func tamperDetection() async throws {
+        for tampering in ["alter", "remove", "insert", "relink"] {
+            let harness = try await Harness()
+            let (device, _, factory) = try await harness.enroll(Harness.stationA)
+            _ = try await harness.push((0..<4).map { try factory.patrolSignIn("p\($0)") }, from: device)
+            #expect(try await harness.service.verifyAudit().isIntact)
+            let expected: (UInt64, AuditVerification.Problem) = try await harness.database().write { db in
+                switch tampering {
+                case "alter":
+                    try db.execute(sql: "UPDATE audit SET actor = 'KH9999' WHERE seq = 4")
+                    return (4, .altered)
+                case "remove":
+                    try db.execute(sql: "DELETE FROM audit WHERE seq = 3")
+                    return (4, .sequenceGap)
+                case "insert":
+                    // A forged entry with a correct hash of its own, squeezed in by renumbering the tail.
+                    try db.execute(sql: "UPDATE audit SET seq = seq + 100 WHERE seq >= 4")
+                    try db.execute(sql: "UPDATE audit SET seq = seq - 99 WHERE seq >= 104")
+                    let previous = try String.fetchOne(db, sql: "SELECT hash FROM audit WHERE seq = 3")!
+                    let forged = AuditChain.link(AuditDraft(kind: .change, at: 1, actor: "KH0000", subject: "p9"), sequence: 4, previousHash: previous)
+                    try db.execute(sql: """
+                        INSERT INTO audit (seq, kind, at, actor, replica, subject, detail, previous_hash, hash) VALUES (4, 'change', 1, 'KH0000', '', 'p9', '', ?, ?)
+                        """, arguments: [forged.previousHash, forged.hash])
+                    return (5, .altered)
+                default:
+                    // Content and hash rewritten consistently: the next entry no longer links to it.
+                    let row = try Row.fetchOne(db, sql: "SELECT * FROM audit WHERE seq = 3")!
+                    let draft = AuditDraft(kind: .change, at: row["at"], actor: "KH9999", replica: row["replica"],
+                                           subject: row["subject"], detail: row["detail"])
+                    let relinked = AuditChain.link(draft, sequence: 3, previousHash: row["previous_hash"])
+                    try db.execute(sql: "UPDATE audit SET kind = 'change', actor = 'KH9999', hash = ? WHERE seq = 3", arguments: [relinked.hash])
+                    return (4, .brokenLink)
+                }
+            }
+            let verification = try await harness.service.verifyAudit()
+            #expect(verification.firstBadSequence == expected.0, "\(tampering)")
+            #expect(verification.problem == expected.1, "\(tampering)")
+        }
+    }
+}

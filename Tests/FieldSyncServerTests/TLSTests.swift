@@ -1,0 +1,76 @@
+import FieldSyncCore
+import FieldSyncServer
+import Foundation
+import HummingbirdTesting
+import NIOCore
+import NIOSSL
+import Testing
+
+@Suite("TLS")
+struct TLSTests {
+    /// A self-signed certificate for localhost and 127.0.0.1 (P-256, valid until 2036), for tests only.
+    static let certificate = """
+-----BEGIN CERTIFICATE-----
+MIIBmDCCAT+gAwIBAgIUaGKUP4j747ljBDnAzBcPm1IOC+cwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJbG9jYWxob3N0MB4XDTI2MTEyMzExMDcyNloXDTM2MTEyMDEx
+MDcyNlowFDESMBAGA1UEAwwJbG9jYWxob3N0MFkwEwYHKoZIzj0CAQYIKoZIzj0D
+AQcDQgAELvfg/Y4szWyPH5hFulM/oevILXrzHAbQ0pzSYXHytjmXVbaA2Ib6c/sU
+T/rlHPYBdqiG6XGI08QnbgXXPSESAKNvMG0wHQYDVR0OBBYEFKv5PtX7aeTc38nE
+7Ldcqmb4o7fxMB8GA1UdIwQYMBaAFKv5PtX7aeTc38nE7Ldcqmb4o7fxMA8GA1Ud
+EwEB/wQFMAMBAf8wGgYDVR0RBBMwEYIJbG9jYWxob3N0hwR/AAABMAoGCCqGSM49
+BAMCA0cAMEQCICTpm8u0772hJmBYEM0cnl5kDNkRVAs3AyUvXdh/hmb6AiBaFwQ5
+aWCa7EhCbAfd3Kk4WQT3BWHe6VxueSqtNNBPgQ==
+-----END CERTIFICATE-----
+"""
+    static let key = """
+-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgiqN6SBXPTP4IXGYq
+7zFjps0ujxkQqy9ASuI/8qAjqP2hRANCAAQu9+D9jizNbI8fmEW6Uz+h68gtevMc
+BtDSnNJhcfK2OZdVtoDYhvpz+xRP+uUc9gF2qIbpcYjTxCduBdc9IRIA
+-----END PRIVATE KEY-----
+"""
+
+    @Test("with a certificate and key configured, the server speaks HTTPS on its port")
+    func https() async throws {
+        let harness = try await Harness()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let certificatePath = directory.appendingPathComponent("cert.pem").path
+        let keyPath = directory.appendingPathComponent("key.pem").path
+        try Self.certificate.write(toFile: certificatePath, atomically: true, encoding: .utf8)
+        try Self.key.write(toFile: keyPath, atomically: true, encoding: .utf8)
+        var config = ServerConfig()
+        config.port = 0
+        config.tlsCertificatePath = certificatePath
+        config.tlsKeyPath = keyPath
+        let server = try await RunningServer.start(service: harness.service, config: config)
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(Self.certificate.utf8)))
+        do {
+            let status = try await TestClient.withClient(host: "localhost", port: server.port,
+                                                         configuration: .init(tlsConfiguration: tls, serverName: "localhost")) { client in
+                try await client.get("/health").status
+            }
+            #expect(status == .ok)
+            // Plain HTTP to the TLS port gets no HTTP answer.
+            let plain = try? await TestClient.withClient(host: "127.0.0.1", port: server.port,
+                                                         configuration: .init(timeout: .seconds(2))) { client in
+                try await client.get("/health").status
+            }
+            #expect(plain == nil)
+        } catch {
+            try await server.stop()
+            throw error
+        }
+        try await server.stop()
+    }
+
+    @Test("an unreadable certificate is a configuration error at start, not a silent plain-HTTP server")
+    func badCertificate() async throws {
+        let harness = try await Harness()
+        var config = ServerConfig()
+        config.tlsCertificatePath = "/nonexistent/cert.pem"
+        config.tlsKeyPath = "/nonexistent/key.pem"
+        #expect(throws: ServerConfigError.self) { _ = try buildApplication(service: harness.service, config: config) }
+    }
+}
