@@ -292,7 +292,7 @@ enum StateJSON {
         mutating func state() throws -> RecordState {
             var type: RecordType?, id: RecordID?, version: Int?
             var context = VersionVector()
-            var fields: [String: [FieldEntry]] = [:]
+            var fields = RecordFields()
             try members { reader, key in
                 switch key {
                 case "type": type = RecordType(try reader.string())

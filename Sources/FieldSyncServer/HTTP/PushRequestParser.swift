@@ -48,7 +48,7 @@ struct PushRequestParser {
             }
         }
         guard complete, let type, let id, let version, let context, let fields else { return nil }
-        return RecordState(type: RecordType(type), id: RecordID(id), schemaVersion: version, context: context, fields: fields)
+        return RecordState(type: RecordType(type), id: RecordID(id), schemaVersion: version, context: context, fields: RecordFields(fields))
     }
 
     private mutating func versionVector() -> VersionVector? {
