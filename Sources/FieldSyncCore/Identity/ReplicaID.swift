@@ -3,29 +3,9 @@
 /// Replica ids are issued by the server at enrollment and never reused. A terminal restored from a
 /// backup or enrolled again gets a new id (see Protocol/SPEC.md, "Replica ids"), because reusing an id
 /// could issue a dot that already names a different write.
-public struct ReplicaID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct ReplicaID: StringIdentifier {
     public let rawValue: String
-
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(_ rawValue: String) { self.rawValue = rawValue }
-
-    public var description: String { rawValue }
-
-    public static func < (lhs: ReplicaID, rhs: ReplicaID) -> Bool {
-        // Byte order: every implementation must order replicas the same way. Swift orders strings by
-        // Unicode scalars of their NFC form, which for well-formed (ASCII) ids is byte order, and its
-        // ASCII fast path is several times quicker than walking UTF-8 views.
-        lhs.rawValue < rhs.rawValue
-    }
-
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
 
     /// Whether the id follows the protocol's rules: 1-64 bytes of `[A-Za-z0-9._-]`.
     public var isWellFormed: Bool { Identifier.isWellFormed(rawValue) }

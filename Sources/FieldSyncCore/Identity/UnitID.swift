@@ -1,13 +1,10 @@
 /// A unit of the organisation, written as a path of codes from the bureau down:
 /// `KH` (bureau), `KH.P03` (precinct), `KH.P03.S012` (station), `KH.P03.S012.B0456` (beat).
 /// Brigades sit beside precincts (`KH.CIB`). Scopes are units: a unit covers itself and everything below.
-public struct UnitID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+public struct UnitID: StringIdentifier {
     public let rawValue: String
 
     public init(rawValue: String) { self.rawValue = rawValue }
-    public init(_ rawValue: String) { self.rawValue = rawValue }
-
-    public var description: String { rawValue }
 
     public var components: [Substring] { rawValue.split(separator: ".", omittingEmptySubsequences: false) }
 
@@ -29,18 +26,5 @@ public struct UnitID: RawRepresentable, Hashable, Comparable, Sendable, Codable,
         let parts = components
         guard rawValue.utf8.count <= 64, (1...6).contains(parts.count) else { return false }
         return parts.allSatisfy { !$0.isEmpty && Identifier.isWellFormed(String($0)) && !$0.contains(".") }
-    }
-
-    public static func < (lhs: UnitID, rhs: UnitID) -> Bool {
-        lhs.rawValue.utf8.lexicographicallyPrecedes(rhs.rawValue.utf8)
-    }
-
-    public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
     }
 }
