@@ -9,10 +9,17 @@ enum BenchCommand {
         switch arguments.first {
         case "core":
             CoreBenchmark.run(arguments: Array(arguments.dropFirst()))
+        case "store":
+            try StoreBenchmark.run(arguments: Array(arguments.dropFirst()))
+        case "server":
+            try await ServerBenchmark.run(arguments: Array(arguments.dropFirst()))
         default:
             print("""
                 usage: fieldsync-bench <suite> [options]
                   core     joins/s of two 20-field record states, JSON encode/decode records/s, bytes per record
+                  store    terminal write latency p50/p99, 10,000 offline creates, pulled pages joined and stored
+                           [--records N] [--page N] [--dir PATH]
+                  server   push ingest and pull records/s over loopback HTTP beside raw GRDB (see --help there)
                 """)
             exit(arguments.isEmpty ? 0 : 64)
         }
