@@ -9,8 +9,38 @@ struct PushAdmission: Sendable {
     let device: Device
     let latestAllowedWall: Int64
     let tally: PushTally
+    /// Decisions for records that were not stored when the batch arrived, taken before the write
+    /// transaction (in parallel with other requests). Used only when the record is still absent inside
+    /// the transaction, where the decision would be the same: it depends on nothing else stored.
+    var presumedNew: [RecordID: Evaluation] = [:]
+
+    /// A decision and what it adds to the batch's metrics once it is used.
+    struct Evaluation: Sendable {
+        enum Count: Sendable { case accepted(conflictBefore: Bool, conflictAfter: Bool), rejected(RejectionCode), none }
+        var admission: Admission
+        var count: Count
+    }
+
+    /// Evaluates every record of `records` whose id occurs once, as if it were new.
+    func presumingNew(_ records: [RecordState]) -> PushAdmission {
+        var seen: [RecordID: Int] = [:]
+        for record in records { seen[record.id, default: 0] += 1 }
+        var copy = self
+        for record in records where seen[record.id] == 1 { copy.presumedNew[record.id] = evaluate(record, nil) }
+        return copy
+    }
 
     func decide(_ incoming: RecordState, _ current: StoredRecord?) -> Admission {
+        let evaluation = current == nil ? presumedNew[incoming.id] ?? evaluate(incoming, nil) : evaluate(incoming, current)
+        switch evaluation.count {
+        case .accepted(let before, let after): tally.accepted(conflictBefore: before, conflictAfter: after)
+        case .rejected(let code): tally.rejected(code)
+        case .none: break
+        }
+        return evaluation.admission
+    }
+
+    func evaluate(_ incoming: RecordState, _ current: StoredRecord?) -> Evaluation {
         let visibleCurrent = current.flatMap { device.maySee(units: $0.units) ? $0.state : nil }
         if current != nil, visibleCurrent == nil {
             return reject(Rejection(.outOfScope, message: "record \(incoming.id) is outside this device's units"), current: nil)
@@ -24,22 +54,21 @@ struct PushAdmission: Sendable {
         case .failure(let rejection):
             return reject(rejection, current: visibleCurrent)
         case .success(let state):
-            if let current, state == current.state { return .unchanged }
+            if let current, state == current.state { return Evaluation(admission: .unchanged, count: .none) }
             let units = (current?.units ?? []).union(schema.scopeUnits(of: state))
             if current == nil && !device.maySee(units: units) {
                 return reject(Rejection(.outOfScope, fields: schema.fields.filter(\.scope).map(\.name),
                                         message: "the record's units are outside this device's units"), current: nil)
             }
             let needsPerson = schema.conflicts(in: state)?.needsPerson ?? false
-            tally.accepted(conflictBefore: current?.needsPerson ?? false, conflictAfter: needsPerson)
-            return .store(state, delta: Self.delta(of: state, since: current?.state), units: units, needsPerson: needsPerson,
-                          isIncoming: current == nil)
+            return Evaluation(admission: .store(state, delta: Self.delta(of: state, since: current?.state), units: units,
+                                                needsPerson: needsPerson, isIncoming: current == nil),
+                              count: .accepted(conflictBefore: current?.needsPerson ?? false, conflictAfter: needsPerson))
         }
     }
 
-    private func reject(_ rejection: Rejection, current: RecordState?) -> Admission {
-        tally.rejected(rejection.code)
-        return .reject(rejection, current: current)
+    private func reject(_ rejection: Rejection, current: RecordState?) -> Evaluation {
+        Evaluation(admission: .reject(rejection, current: current), count: .rejected(rejection.code))
     }
 
     /// The writes of `state` that `previous` had not integrated: what this change brought.

@@ -119,6 +119,7 @@ public final class SyncService: Sendable {
                               records: request.records, encoded: encoded, receivedAt: now)
         let tally = PushTally()
         let admission = PushAdmission(registry: registry, device: device, latestAllowedWall: now + settings.clockSkewTolerance, tally: tally)
+            .presumingNew(request.records)
         let applied = try await guarded { try await storage.applyPush(batch, admit: admission.decide) }
         if applied.replayed {
             metrics.batchesReplayed.increment()

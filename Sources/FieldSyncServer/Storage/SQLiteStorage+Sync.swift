@@ -67,7 +67,7 @@ extension SQLiteStorage {
     public func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int) async throws -> StoredPage {
         precondition(limit > 0)
         return try await pool.read { db in
-            let head = UInt64(try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM records") ?? 0)
+            let head = try Self.headSequence(db)
             guard !scopes.isEmpty else { return StoredPage(states: [], cursor: max(cursor, head), hasMore: false, head: head) }
             // A unit is within a scope when it is the scope or starts with the scope and a dot.
             let match = Array(repeating: "(u.unit = ? OR substr(u.unit, 1, ?) = ?)", count: scopes.count).joined(separator: " OR ")
@@ -98,7 +98,13 @@ extension SQLiteStorage {
     }
 
     public func headSequence() async throws -> UInt64 {
-        try await pool.read { db in UInt64(try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) FROM records") ?? 0) }
+        try await pool.read { db in try Self.headSequence(db) }
+    }
+
+    /// The highest change sequence ever assigned. AUTOINCREMENT keeps it in sqlite_sequence, and unlike
+    /// MAX(seq) it never goes down when a purge removes the newest record, so issued cursors stay valid.
+    static func headSequence(_ db: Database) throws -> UInt64 {
+        UInt64(try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'history'") ?? 0)
     }
 
     static func storedRecord(_ db: Database, id: RecordID) throws -> StoredRecord? {

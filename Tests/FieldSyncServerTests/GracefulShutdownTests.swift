@@ -1,0 +1,87 @@
+import FieldSyncCore
+import FieldSyncServer
+import FieldSyncTesting
+import Foundation
+import Testing
+
+/// Storage that pauses every push batch at its start until the test opens the gate: a way to hold a
+/// request in flight while the server shuts down, without sleeping.
+final class GatedStorage: SyncStorage {
+    let base: SQLiteStorage
+    let entered: AsyncStream<Void>
+    private let enteredContinuation: AsyncStream<Void>.Continuation
+    private let gate: AsyncStream<Void>
+    private let gateContinuation: AsyncStream<Void>.Continuation
+
+    init(base: SQLiteStorage) {
+        self.base = base
+        (entered, enteredContinuation) = AsyncStream.makeStream()
+        (gate, gateContinuation) = AsyncStream.makeStream()
+    }
+
+    func open() { gateContinuation.yield() }
+
+    func applyPush(_ batch: PushBatch, admit: @Sendable (RecordState, StoredRecord?) -> Admission) async throws -> AppliedPush {
+        enteredContinuation.yield()
+        var iterator = gate.makeAsyncIterator()
+        _ = await iterator.next()
+        return try await base.applyPush(batch, admit: admit)
+    }
+
+    func prepare() async throws { try await base.prepare() }
+    func createEnrollmentToken(_ token: EnrollmentToken, audit: AuditDraft) async throws { try await base.createEnrollmentToken(token, audit: audit) }
+    func enroll(tokenHash: String, registration: DeviceRegistration, leaseSize: Int64, now: Int64) async throws -> Enrollment {
+        try await base.enroll(tokenHash: tokenHash, registration: registration, leaseSize: leaseSize, now: now)
+    }
+    func device(_ replica: ReplicaID) async throws -> StoredDevice? { try await base.device(replica) }
+    func devices() async throws -> [Device] { try await base.devices() }
+    func revoke(_ replica: ReplicaID, now: Int64, audit: AuditDraft) async throws -> Device { try await base.revoke(replica, now: now, audit: audit) }
+    func allocateLease(for device: Device, size: Int64, now: Int64) async throws -> ReceiptLease {
+        try await base.allocateLease(for: device, size: size, now: now)
+    }
+    func leases() async throws -> [LeaseGrant] { try await base.leases() }
+    func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int) async throws -> StoredPage {
+        try await base.pullPage(after: cursor, scopes: scopes, limit: limit)
+    }
+    func headSequence() async throws -> UInt64 { try await base.headSequence() }
+    func record(_ id: RecordID, audit: AuditDraft?) async throws -> StoredRecord? { try await base.record(id, audit: audit) }
+    func history(of id: RecordID) async throws -> [HistoryEntry] { try await base.history(of: id) }
+    func conflictedRecords(limit: Int) async throws -> [StoredRecord] { try await base.conflictedRecords(limit: limit) }
+    func quarantine(limit: Int) async throws -> [QuarantinedChange] { try await base.quarantine(limit: limit) }
+    func purge(_ id: RecordID, audit: AuditDraft) async throws { try await base.purge(id, audit: audit) }
+    func appendAudit(_ draft: AuditDraft) async throws -> AuditEntry { try await base.appendAudit(draft) }
+    func auditEntries(after sequence: UInt64, limit: Int) async throws -> [AuditEntry] { try await base.auditEntries(after: sequence, limit: limit) }
+}
+
+@Suite("Graceful shutdown")
+struct GracefulShutdownTests {
+    @Test("a push in flight when shutdown begins is answered and committed; the server then stops")
+    func inFlightPushFinishes() async throws {
+        let harness = try await Harness()
+        let storage = GatedStorage(base: harness.storage)
+        let clock = harness.clock
+        var settings = harness.service.settings
+        settings.rateLimit = nil
+        let service = SyncService(storage: storage, settings: settings, clock: { clock.now })
+        let token = try await service.createEnrollmentToken(station: Harness.stationA)
+        let identity = try await service.enroll(EnrollRequest(token: token.token, deviceName: "t"))
+        var config = ServerConfig()
+        config.port = 0
+        let server = try await RunningServer.start(service: service, config: config)
+        let factory = RecordFactory(replica: identity.replica, station: identity.station, now: clock.now)
+        let records = try (0..<50).map { try factory.patrolSignIn("p\($0)") }
+        let http = HTTPTestClient(baseURL: server.baseURL)
+        let push = Task {
+            try await http.post("/v1/push", PushRequest(batchID: "in-flight", records: records), bearer: identity.credential)
+        }
+        var entered = storage.entered.makeAsyncIterator()
+        _ = await entered.next()
+        let stopping = Task { try await server.stop() }
+        storage.open()
+        let reply = try await push.value
+        #expect(reply.status == 200)
+        #expect(try reply.decode(PushResponse.self).results.allSatisfy { if case .accepted = $0.outcome { true } else { false } })
+        try await stopping.value
+        #expect(try harness.count("records") == 50)
+    }
+}
