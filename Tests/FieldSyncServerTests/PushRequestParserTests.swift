@@ -32,7 +32,7 @@ struct PushRequestParserTests {
         let pretty = JSONEncoder()
         pretty.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
         for body in [try JSONEncoder().encode(request), direct, try pretty.encode(request)] {
-            let fast = PushRequestParser.parse(body)
+            let fast = RecordStateJSON.decodePushRequest(body)
             #expect(fast != nil)
             #expect(fast == Self.decoded(body))
             #expect(fast == request)
@@ -61,7 +61,7 @@ struct PushRequestParserTests {
         print("seed 0xFA57, \(variants.count) variants")
         for variant in variants {
             let data = Data(variant)
-            if let fast = PushRequestParser.parse(data) {
+            if let fast = RecordStateJSON.decodePushRequest(data) {
                 #expect(fast == Self.decoded(data), "\(String(decoding: variant, as: UTF8.self))")
             }
         }

@@ -44,7 +44,7 @@ struct WireBody: Sendable {
         let data = try await bytes(of: request)
         // Push bodies are most of what the server parses: try the fast path, which either yields exactly
         // what JSONDecoder would or gives up (then JSONDecoder answers, errors included).
-        if Message.self == PushRequest.self, let push = PushRequestParser.parse(data),
+        if Message.self == PushRequest.self, let push = RecordStateJSON.decodePushRequest(data),
            push.protocolVersion == WireCoding.protocolVersion, let message = push as? Message {
             return message
         }
