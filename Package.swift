@@ -34,8 +34,7 @@ let package = Package(
                 "FieldSyncCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            exclude: ["README-snippet.md"]
+            ]
         ),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(

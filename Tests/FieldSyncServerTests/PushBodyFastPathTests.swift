@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 @Suite("Fast push body parser agrees with JSONDecoder")
-struct PushRequestParserTests {
+struct PushBodyFastPathTests {
     static func samples() throws -> [RecordState] {
         let factory = RecordFactory(replica: ReplicaID("t-0a1b"), station: UnitID("KH.P03.S012"), now: 1_795_420_800_000)
         var report = try factory.incidentReport("i-1", narrative: "quote \" backslash \\ newline \n tab \t 中文 🚓 slash /")
