@@ -50,12 +50,19 @@ enum CoreBenchmark {
 
         let records = (0..<10_000).map { typicalIncident(index: $0) }
         let encoder = JSONEncoder()
-        measure("JSON encode of typical incident reports", operations: records.count, unit: "records") {
+        measure("Foundation JSONEncoder of typical incident reports", operations: records.count, unit: "records") {
             sink &+= (try! encoder.encode(records)).count
         }
         let data = try! encoder.encode(records)
-        measure("JSON decode of typical incident reports", operations: records.count, unit: "records") {
+        measure("Foundation JSONDecoder of typical incident reports", operations: records.count, unit: "records") {
             sink &+= (try! JSONDecoder().decode([RecordState].self, from: data)).count
+        }
+        measure("direct codec: encode of the same reports", operations: records.count, unit: "records") {
+            for record in records { sink &+= RecordStateJSON.encode(record).count }
+        }
+        let encoded = records.map(RecordStateJSON.encode)
+        measure("direct codec: decode of the same reports", operations: records.count, unit: "records") {
+            for data in encoded { sink &+= (try! RecordStateJSON.decode(data)).fields.count }
         }
         let raw = Double(data.count) / Double(records.count)
         let zipped = Double(gzipSize(data)) / Double(records.count)
