@@ -1,0 +1,28 @@
+import FieldSyncCore
+
+/// `ConflictDescription` as `fieldsync conflicts show` and `fieldsync demo` print it: the competing
+/// values side by side with officer, device and stamp, the policy, and why it could or could not decide.
+enum ConflictText {
+    /// - Parameter deviceName: the device name of a replica, when known (the server knows every device).
+    static func lines(_ conflict: ConflictDescription, deviceName: (ReplicaID) -> String? = { _ in nil }) -> [String] {
+        var lines = ["\(conflict.type.rawValue) \(conflict.id.rawValue)"]
+        for field in conflict.fields {
+            lines.append("  field \(field.name)  (policy: \(field.policy))")
+            for candidate in field.candidates {
+                let winner = if case .decided(let dot, _) = field.decision, dot == candidate.dot { "→ " } else { "  " }
+                let device = deviceName(candidate.dot.replica) ?? candidate.dot.replica.rawValue
+                lines.append("  \(winner)" + Text.clip(Text.value(candidate.value), Text.width - 4))
+                lines.append("      by officer \(candidate.author.rawValue) on \(Text.clip(device, 24)) at "
+                    + "\(Text.time(candidate.stamp.wall)), write #\(candidate.dot.counter)")
+            }
+            switch field.decision {
+            case .decided(_, let rule):
+                lines.append("    decided by policy: \(rule); the other values stay visible until a later write covers them")
+            case .needsPerson:
+                lines.append("    NEEDS A PERSON: \(field.policy) fields are never merged by rule; resolve with")
+                lines.append("    `fieldsync conflicts resolve \(conflict.id.rawValue) --field \(field.name) --value TEXT`")
+            }
+        }
+        return lines
+    }
+}
