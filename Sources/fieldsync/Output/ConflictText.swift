@@ -11,7 +11,8 @@ enum ConflictText {
             for candidate in field.candidates {
                 let winner = if case .decided(let dot, _) = field.decision, dot == candidate.dot { "→ " } else { "  " }
                 let device = deviceName(candidate.dot.replica) ?? candidate.dot.replica.rawValue
-                lines.append("  \(winner)" + Text.clip(Text.value(candidate.value), Text.width - 4))
+                // Whole values, wrapped by the printer: a person cannot choose between texts cut short.
+                lines.append("  \(winner)" + Text.value(candidate.value))
                 lines.append("      by officer \(candidate.author.rawValue) on \(Text.clip(device, 24)) at "
                     + "\(Text.time(candidate.stamp.wall)), write #\(candidate.dot.counter)")
             }
