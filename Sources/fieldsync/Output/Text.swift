@@ -45,7 +45,9 @@ enum Text {
         let line = { (row: [String]) in
             zip(row, widths).map { pad($0, $1) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }
-        return [line(header), String(repeating: "-", count: min(widths.reduce(0) { $0 + $1 + 2 } - 2, width))] + rows.map(line)
+        // Clipped rather than wrapped: a wrapped row no longer lines up with its header.
+        return ([line(header), String(repeating: "-", count: min(widths.reduce(0) { $0 + $1 + 2 } - 2, width))] + rows.map(line))
+            .map { clip($0, width) }
     }
 
     /// A section heading.
