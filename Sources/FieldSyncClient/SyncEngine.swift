@@ -12,6 +12,8 @@ public struct SyncEngine: Sendable {
         public var pulled = 0
         public var conflicted: [RecordID] = []
         public var leaseRenewed = false
+
+        public init() {}
     }
 
     public let store: any SyncEngineStore
