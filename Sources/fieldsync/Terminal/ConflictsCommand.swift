@@ -39,6 +39,8 @@ struct ConflictsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List records with concurrent values.",
             discussion: """
+                Exit status 4 when at least one conflict waits for a person.
+
                 Examples:
                   fieldsync conflicts list
                   fieldsync conflicts list --server-wide --json
@@ -54,13 +56,17 @@ struct ConflictsCommand: AsyncParsableCommand {
                 let store = try source.terminal.session().store
                 conflicts = try store.conflictedRecords().compactMap { try store.describeConflict($0.id) }
             }
-            if source.terminal.json { return try Output.json(conflicts) }
-            Output.lines(conflicts.isEmpty ? ["No conflicts."] : Text.table(
-                ["record", "type", "fields", "state"],
-                conflicts.map { conflict in
-                    [conflict.id.rawValue, conflict.type.rawValue, conflict.fields.map(\.name).joined(separator: ","),
-                     conflict.needsPerson ? "NEEDS A PERSON" : "decided by policy"]
-                }))
+            if source.terminal.json {
+                try Output.json(conflicts)
+            } else {
+                Output.lines(conflicts.isEmpty ? ["No conflicts."] : Text.table(
+                    ["record", "type", "fields", "state"],
+                    conflicts.map { conflict in
+                        [conflict.id.rawValue, conflict.type.rawValue, conflict.fields.map(\.name).joined(separator: ","),
+                         conflict.needsPerson ? "NEEDS A PERSON" : "decided by policy"]
+                    }))
+            }
+            // The same status whatever the output format: scripts branch on it.
             if conflicts.contains(where: \.needsPerson) { throw ExitCode(CLIFailure.refused) }
         }
     }
