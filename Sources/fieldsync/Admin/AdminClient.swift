@@ -41,6 +41,13 @@ struct AdminClient: Sendable {
         try await send("POST", path, body: try JSONEncoder().encode(body), as: type)
     }
 
+    /// A request whose success has no body (204), e.g. a purge.
+    func delete(_ path: String, query: [URLQueryItem]) async throws {
+        _ = try await send("DELETE", path, query: query, body: nil, as: NoContent.self)
+    }
+
+    struct NoContent: Decodable {}
+
     private func send<Response: Decodable>(_ method: String, _ path: String, query: [URLQueryItem] = [], body: Data?,
                                            as type: Response.Type) async throws -> Response {
         var components = URLComponents(url: baseURL.appendingPathComponent("v1/admin" + path), resolvingAgainstBaseURL: false)!
@@ -66,6 +73,7 @@ struct AdminClient: Sendable {
             throw ClientError(.server, problem?.message ?? "HTTP \(status)",
                               protocolError: problem ?? ProtocolError(.internalError, "HTTP \(status)"), httpStatus: status)
         }
+        if data.isEmpty, let none = NoContent() as? Response { return none }
         do {
             return try JSONDecoder().decode(Response.self, from: data)
         } catch {

@@ -7,8 +7,8 @@ import Foundation
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",
-        abstract: "Enroll and revoke terminals, list devices and receipt-number leases (server admin API).",
-        subcommands: [Enroll.self, Revoke.self, Devices.self, Leases.self])
+        abstract: "Enroll and revoke terminals, list devices and leases, purge records (server admin API).",
+        subcommands: [Enroll.self, Revoke.self, Devices.self, Leases.self, Purge.self])
 
     struct Enroll: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -90,6 +90,28 @@ struct AdminCommand: AsyncParsableCommand {
             Output.lines(leases.isEmpty ? ["No leases granted."] : Text.table(
                 ["granted", "first", "last", "replica"],
                 leases.map { [Text.time($0.grantedAt), $0.lease.receiptNumber($0.lease.first), $0.lease.receiptNumber($0.lease.last), $0.replica.rawValue] }))
+        }
+    }
+
+    struct Purge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Purge a record at the end of its retention period (audited; cannot be undone).",
+            discussion: """
+                Records are voided, never deleted, in daily work; purging is the retention exception and \
+                its reason goes into the audit chain.
+
+                Examples:
+                  fieldsync admin purge 0b7c... --reason "retention period ended (5 years)"
+                """)
+
+        @OptionGroup var admin: AdminOptions
+        @Argument(help: "The record id.") var record: String
+        @Option(help: "Why (kept in the audit chain).") var reason: String
+
+        func run() async throws {
+            try await admin.client().delete("/records/\(record)", query: [URLQueryItem(name: "reason", value: reason)])
+            if admin.json { return try Output.json(["purged": record]) }
+            Output.lines(["Purged \(record). The audit chain records who did it and why."])
         }
     }
 }
