@@ -44,7 +44,7 @@ struct DemoChecks: Sendable {
                 try terminal.store.resolveConflict(conflict.id, field: field.name, value: .string(merged), by: terminal.officer)
                 resolved += 1
                 say("\(terminal.officer.rawValue) on \(terminal.name) writes '\(field.name)' of \(conflict.id.rawValue) as both texts joined:")
-                say("  " + Text.clip(merged, Text.width - 2))
+                say("  " + merged)
             }
         }
         try await DemoScenario(say: say).storm(cast.all)
@@ -94,8 +94,8 @@ struct DemoChecks: Sendable {
                                            $0.identical ? "yes" : "NO", "\($0.outbox)", "\($0.openConflicts)"] }) {
             say(line)
         }
-        say("Station A's terminals never received station B's own records, and B's never A's; both hold the")
-        say("transferred case, because A received it and B has jurisdiction.")
+        say("Station A's terminals never received station B's own records, and B's never A's; both hold the "
+            + "transferred case, because A received it and B has jurisdiction.")
 
         try await history()
 

@@ -4,6 +4,7 @@ import FieldSyncServer
 import FieldSyncStore
 import Foundation
 import Logging
+import Synchronization
 
 /// `fieldsync demo`: a real server on a temporary SQLite file on loopback, six terminals of two
 /// stations with their own SQLite stores, a morning online, an afternoon offline, a reconnection storm
@@ -41,7 +42,7 @@ struct DemoScenario: Sendable {
 
         say(Text.heading("1. Setup"))
         let server = try await startServer(directory: directory)
-        say("Server listening on \(server.baseURL), database \(directory.lastPathComponent)/server.sqlite")
+        say("Server listening on \(server.baseURL), on a temporary SQLite file (deleted at the end).")
         let cast = try await enroll(server: server, directory: directory)
 
         var outcome: DemoOutcome
@@ -61,8 +62,8 @@ struct DemoScenario: Sendable {
         outcome.seconds = (ContinuousClock.now - started) / .milliseconds(1) / 1_000
         say(Text.heading("Result"))
         say(outcome.converged
-            ? "CONVERGED: every terminal holds exactly the records it may see, identical to the server's,"
-              + "\nno conflict is left for a person, nothing was lost, and the audit chain is intact."
+            ? "CONVERGED: every terminal holds exactly the records it may see, identical to the server's; "
+              + "no conflict is left for a person, nothing was lost, and the audit chain is intact."
             : "NOT CONVERGED:\n" + outcome.problems.map { "  - \($0)" }.joined(separator: "\n"))
         say(String(format: "Ran in %.1f s.", outcome.seconds))
         return outcome
@@ -93,18 +94,23 @@ struct DemoScenario: Sendable {
             // The administrator issues a one-time token; the terminal exchanges it over HTTP.
             let token = try await server.service.createEnrollmentToken(station: station)
             let enrolled = try await terminal.engine.enroll(token: token.token, deviceName: name)
-            say("  \(Text.pad(name, 9)) \(Text.pad(role, 22)) station \(station.rawValue)  officers "
-                + officers.joined(separator: ", ") + "  lease \(enrolled.lease.first)…")
+            rows.update { $0.append([name, role, station.rawValue, officers.joined(separator: ","),
+                                     "\(enrolled.lease.first)-\(enrolled.lease.last)"]) }
             return terminal
         }
-        say("Enrolling six terminals (shared by the officers listed), each with its own SQLite store:")
-        return Cast(
+        let rows = Rows()
+        let cast = Cast(
             patrolA: try await terminal("A-patrol", "patrol car", Self.stationA, ["KH1001", "KH1002"]),
-            beatA: try await terminal("A-beat", "beat officer's tablet", Self.stationA, ["KH1003", "KH1001"]),
+            beatA: try await terminal("A-beat", "beat tablet", Self.stationA, ["KH1003", "KH1001"]),
             deskA: try await terminal("A-desk", "station counter", Self.stationA, ["KH1009"]),
             patrolB: try await terminal("B-patrol", "patrol car", Self.stationB, ["KH2001", "KH2002"]),
-            beatB: try await terminal("B-beat", "beat officer's tablet", Self.stationB, ["KH2003"]),
+            beatB: try await terminal("B-beat", "beat tablet", Self.stationB, ["KH2003"]),
             deskB: try await terminal("B-desk", "station counter", Self.stationB, ["KH2009"]))
+        say("Six terminals enrolled over HTTP with one-time tokens, each with its own SQLite store and key; "
+            + "officers share them, and every write names its officer. Receipt numbers are leased in blocks "
+            + "so that incident receipts can be issued offline:")
+        for line in Text.table(["terminal", "kind", "station", "officers", "receipts"], rows.value) { say(line) }
+        return cast
     }
 
     // MARK: - The working day
@@ -115,8 +121,8 @@ struct DemoScenario: Sendable {
             receivedAt: now, receivingUnit: Self.stationA, category: "theft", severity: "minor",
             narrative: "Scooter stolen overnight outside the reporter's home on Liuhe 2nd Rd.",
             reporterName: "陳美玲", reporterContact: "0912-345-678"), by: cast.deskA.officer)
-        say("A-desk receives a scooter theft (receipt \(theft["receiptNumber"].map(Text.effective) ?? "?")); the place lies in")
-        say("  station B's jurisdiction, so the case is transferred to \(Self.stationB.rawValue) (single window).")
+        say("A-desk receives a scooter theft (receipt \(theft["receiptNumber"].map(Text.effective) ?? "?")); the place lies in "
+            + "station B's jurisdiction, so the case is transferred to \(Self.stationB.rawValue) (single window).")
         try cast.deskA.store.transfer(theft.id, to: Self.stationB, reason: "place of the offence", by: cast.deskA.officer)
 
         let visit = try cast.beatA.store.createHouseholdVisit(NewHouseholdVisit(
@@ -172,8 +178,8 @@ struct DemoScenario: Sendable {
         try cast.beatB.store.edit(story.transferred, [.set("location", "Liuhe 2nd Rd. No. 88")], by: cast.beatB.officer)
         try cast.patrolA.store.edit(story.transferred, [.set("location", "Liuhe 2nd Rd. near No. 90")], by: cast.patrolA.officer)
         try cast.deskA.store.addNote(to: story.transferred, "Reporter was sent the written transfer notice.", by: cast.deskA.officer)
-        say("Transferred theft: B-patrol accepts it and adds CCTV to the narrative while A-beat, offline, adds the")
-        say("  reporter's call-back to the same narrative; both stations also correct the location.")
+        say("Transferred theft: B-patrol accepts it and adds CCTV to the narrative while A-beat, offline, adds the "
+            + "reporter's call-back to the same narrative; both stations also correct the location.")
 
         // The station counter is on the wired network: it closes the wallet case while B-patrol, offline,
         // still edits it.
@@ -210,12 +216,15 @@ struct DemoScenario: Sendable {
                 return reports.sorted { $0.0 < $1.0 }
             }
             let moved = reports.contains { $0.1.pushed > 0 || $0.1.pulled > 0 }
-            say("Wave \(wave):")
-            for (name, report) in reports {
-                say("  \(Text.pad(name, 9)) pushed \(report.pushed) (accepted \(report.accepted), rejected \(report.rejected)), "
-                    + "pulled \(report.pulled), new conflicts \(report.conflicted.count), \(report.roundTrips) round trips")
+            guard moved else {
+                say("Wave \(wave): nothing left to push or pull on any terminal.")
+                return
             }
-            if !moved { return }
+            say("Wave \(wave):")
+            for (name, report) in reports where report.pushed > 0 || report.pulled > 0 {
+                say("  \(Text.pad(name, 9)) pushed \(report.pushed) (\(report.accepted) accepted, \(report.rejected) refused), "
+                    + "pulled \(report.pulled), +\(report.conflicted.count) conflicts, \(report.roundTrips) trips")
+            }
         }
     }
 
@@ -231,6 +240,13 @@ struct DemoScenario: Sendable {
                                                                       retryAfterSeconds: error.retryAfterSeconds)))
             }
         }
+    }
+
+    /// Collects the enrollment table from the async helper above.
+    final class Rows: Sendable {
+        private let rows = Mutex<[[String]]>([])
+        func update(_ body: (inout [[String]]) -> Void) { rows.withLock { body(&$0) } }
+        var value: [[String]] { rows.withLock { $0 } }
     }
 
     static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down)) }

@@ -26,4 +26,12 @@ enum ConflictText {
         }
         return lines
     }
+
+    /// The record's causal context: how many writes of each device the state integrates. Two values
+    /// are concurrent exactly when neither writer had seen the other's write.
+    static func context(_ context: VersionVector, deviceName: (ReplicaID) -> String? = { _ in nil }) -> [String] {
+        ["Causal context (writes integrated, per device):"] + context.entries.map { entry in
+            "  \(Text.pad(deviceName(entry.replica) ?? entry.replica.rawValue, 30)) \(entry.counter)"
+        }
+    }
 }

@@ -89,6 +89,7 @@ struct ConflictsCommand: AsyncParsableCommand {
         func run() async throws {
             var names: [ReplicaID: String] = [:]
             var history: [HistoryEntry] = []
+            var context: VersionVector?
             let conflict: ConflictDescription?
             if source.serverWide {
                 let admin = try source.admin()
@@ -104,6 +105,7 @@ struct ConflictsCommand: AsyncParsableCommand {
                 }
                 conflict = try store.describeConflict(RecordID(id))
                 if let identity = try store.identity { names[identity.replica] = "this terminal" }
+                context = try store.record(RecordID(id))?.state.context
             }
             guard let conflict else {
                 if source.terminal.json { return try Output.json([String: String]()) }
@@ -111,6 +113,7 @@ struct ConflictsCommand: AsyncParsableCommand {
             }
             if source.terminal.json { return try Output.json(conflict) }
             var lines = ConflictText.lines(conflict, deviceName: { names[$0] })
+            if let context { lines += [""] + ConflictText.context(context, deviceName: { names[$0] }) }
             if !history.isEmpty {
                 lines += ["", "Causal history (accepted changes):"] + Text.table(
                     ["seq", "accepted at", "device", "officers", "fields"],
