@@ -12,7 +12,7 @@ struct FieldSyncCommand: AsyncParsableCommand {
 
             Terminal commands (sync, status, record, conflicts, daemon) read the terminal's configuration \
             (--config, default ClientConfig/fieldsync-client.json). Server-side commands (admin, history, \
-            audit, conflicts --server) talk to the server's admin API with an admin token \
+            audit, conflicts --server-wide) talk to the server's admin API with an admin token \
             (--admin-token or FIELDSYNC_ADMIN_TOKEN). Every command takes --json for scripts.
 
             \(CLIFailure.helpText)

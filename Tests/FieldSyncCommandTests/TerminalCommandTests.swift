@@ -74,7 +74,10 @@ import Testing
         #expect(await status(["sync", "--config", first, "--json"]) == 0)
         #expect(await status(["sync", "--config", second, "--json"]) == CLIFailure.refused, "a new conflict is reported")
         #expect(await status(["conflicts", "list", "--config", second, "--json"]) == CLIFailure.refused)
-        #expect(await status(["conflicts", "resolve", id, "--config", second, "--take", "narrative=2", "--json"]) == 0)
+        // `--take` counts values in the order `conflicts show` lists them (write order).
+        let candidates = try #require(try store2.describeConflict(report.id)?.fields.first { $0.name == "narrative" }?.candidates)
+        let wanted = try #require(candidates.firstIndex { $0.value == .string("Scooter stolen at night") })
+        #expect(await status(["conflicts", "resolve", id, "--config", second, "--take", "narrative=\(wanted + 1)", "--json"]) == 0)
         #expect(await status(["sync", "--config", second, "--json"]) == 0)
         #expect(await status(["sync", "--config", first, "--json"]) == 0)
         #expect(try store1.describeConflict(report.id) == nil)

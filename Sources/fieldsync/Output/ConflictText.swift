@@ -8,12 +8,13 @@ enum ConflictText {
         var lines = ["\(conflict.type.rawValue) \(conflict.id.rawValue)"]
         for field in conflict.fields {
             lines.append("  field \(field.name)  (policy: \(field.policy))")
-            for candidate in field.candidates {
-                let winner = if case .decided(let dot, _) = field.decision, dot == candidate.dot { "→ " } else { "  " }
+            for (number, candidate) in zip(1..., field.candidates) {
+                // Numbered for `conflicts resolve --take field=N`.
+                let winner = if case .decided(let dot, _) = field.decision, dot == candidate.dot { "→ \(number). " } else { "  \(number). " }
                 let device = deviceName(candidate.dot.replica) ?? candidate.dot.replica.rawValue
                 // Whole values, wrapped by the printer: a person cannot choose between texts cut short.
                 lines.append("  \(winner)" + Text.value(candidate.value))
-                lines.append("      by officer \(candidate.author.rawValue) on \(Text.clip(device, 24)) at "
+                lines.append("       by officer \(candidate.author.rawValue) on \(Text.clip(device, 24)) at "
                     + "\(Text.time(candidate.stamp.wall)), write #\(candidate.dot.counter)")
             }
             switch field.decision {
@@ -21,7 +22,7 @@ enum ConflictText {
                 lines.append("    decided by policy: \(rule); the other values stay visible until a later write covers them")
             case .needsPerson:
                 lines.append("    NEEDS A PERSON: \(field.policy) fields are never merged by rule; resolve with")
-                lines.append("    `fieldsync conflicts resolve \(conflict.id.rawValue) --field \(field.name) --value TEXT`")
+                lines.append("    `fieldsync conflicts resolve \(conflict.id.rawValue) --take \(field.name)=N` or `--set \(field.name)=TEXT`")
             }
         }
         return lines

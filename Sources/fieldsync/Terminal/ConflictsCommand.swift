@@ -134,7 +134,7 @@ struct ConflictsCommand: AsyncParsableCommand {
 
                 Examples:
                   fieldsync conflicts resolve 5616... --officer KH2001 --take narrative=2
-                  fieldsync conflicts resolve 5616... --officer KH2001 --set narrative="Agreed text"
+                  fieldsync conflicts resolve 5616... --officer KH2001 --set narrative="Both"
                   fieldsync conflicts resolve 5616... --field narrative --value "Agreed text"
                 """)
 
