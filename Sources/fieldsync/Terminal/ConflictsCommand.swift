@@ -43,18 +43,23 @@ struct ConflictsCommand: AsyncParsableCommand {
 
                 Examples:
                   fieldsync conflicts list
+                  fieldsync conflicts list --decided
                   fieldsync conflicts list --server-wide --json
                 """)
 
         @OptionGroup var source: Source
+        @Flag(help: "Also list concurrent edits a rule decided (this terminal only).") var decided = false
 
         func run() async throws {
-            let conflicts: [ConflictDescription]
+            var conflicts: [ConflictDescription]
             if source.serverWide {
                 conflicts = try await source.admin().get("/conflicts", as: [ConflictDescription].self)
             } else {
                 let store = try source.terminal.session().store
                 conflicts = try store.conflictedRecords().compactMap { try store.describeConflict($0.id) }
+                if decided {
+                    conflicts += try store.autoResolved().filter { described in !conflicts.contains { $0.id == described.id } }
+                }
             }
             if source.terminal.json {
                 try Output.json(conflicts)
