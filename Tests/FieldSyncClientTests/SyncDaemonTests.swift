@@ -1,5 +1,6 @@
 import FieldSyncClient
 import FieldSyncCore
+import FieldSyncStore
 import FieldSyncTesting
 import Foundation
 import Logging
@@ -126,5 +127,34 @@ import Testing
         daemon.update { $0 = instance }
         try await instance.run()
         #expect(rounds.calls.get() == 2, "the local change triggered a second round long before the hour-long timer")
+    }
+}
+
+/// The daemon around a real engine, store and server: a write made before start reaches the server in
+/// the first round, and the status file says so.
+@Suite struct SyncDaemonLiveTests {
+    @Test func theFirstRoundPushesTheOutboxAndTheStatusFileShowsIt() async throws {
+        let fixture = try await SyncFixture()
+        let terminal = try await fixture.terminal("a1", station: SyncFixture.stationA)
+        let record = try terminal.store.createPatrolSignIn(NewPatrolSignIn(
+            officers: [OfficerID("KH1001")], checkpoint: "CP-1", unit: SyncFixture.stationA,
+            signedAt: fixture.server.clock.now, method: .qr), by: OfficerID("KH1001"))
+        let statusFile = fixture.directory.appendingPathComponent("status.json").path
+        let waits = SyncDaemonTests.Schedule(stopAfter: 1)
+        let daemon = SyncDaemon(round: { try await terminal.engine.syncUntilCaughtUp() },
+                                snapshot: { SyncStatus(state: .idle, deviceName: "a1", outbox: try terminal.store.pendingPushCount(),
+                                                       leaseRemaining: try terminal.store.leaseStatus.remaining) },
+                                statusFile: statusFile, timing: .init(interval: .seconds(300), backoff: Backoff()),
+                                logger: SyncDaemonTests.quiet, sleep: { try await waits.sleep($0) })
+        waits.daemon.update { $0 = daemon }
+        try await daemon.run()
+
+        #expect(try await fixture.serverRecords(visibleTo: terminal)[record.id] != nil)
+        let status = try SyncStatus.read(from: statusFile)
+        #expect(status.state == .stopped)
+        #expect(status.outbox == 0)
+        #expect(status.lastSuccessAt != nil && status.lastReport?.accepted == 1)
+        #expect(waits.waits.get() == [.seconds(300)])
+        try await fixture.tearDown()
     }
 }
