@@ -76,7 +76,7 @@ struct DemoChecks: Sendable {
         }
         if rejectedTotal == 0 { problems.append("the edit to the closed case was not refused") }
 
-        say(Text.heading("8. Convergence: each terminal against the server's view of what it may see"))
+        say(Text.heading("8. Convergence: each terminal against what the server lets it see"))
         var rows: [DemoOutcome.TerminalRow] = []
         for terminal in cast.all {
             let server = try await serverRecords(visibleTo: terminal)

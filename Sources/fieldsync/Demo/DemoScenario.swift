@@ -223,7 +223,8 @@ struct DemoScenario: Sendable {
             say("Wave \(wave):")
             for (name, report) in reports where report.pushed > 0 || report.pulled > 0 {
                 say("  \(Text.pad(name, 9)) pushed \(report.pushed) (\(report.accepted) accepted, \(report.rejected) refused), "
-                    + "pulled \(report.pulled), +\(report.conflicted.count) conflicts, \(report.roundTrips) trips")
+                    + "pulled \(report.pulled), +\(report.conflicted.count) conflicts, \(report.roundTrips) trip"
+                    + (report.roundTrips == 1 ? "" : "s"))
             }
         }
     }
