@@ -33,3 +33,22 @@ import Testing
         #expect(Text.wrap("short") == ["short"])
     }
 }
+
+/// Small pieces of the CLI's text and argument handling.
+@Suite struct CommandTextTests {
+    @Test func tablesAreClippedToEightyColumnsAndStayAligned() {
+        let rows = Text.table(["id", "text"], [["r1", String(repeating: "x", count: 200)], ["r2", "short"]])
+        #expect(rows.allSatisfy { $0.count <= 80 })
+        #expect(rows[2].hasSuffix("…"))
+        #expect(rows[3] == "r2  short")
+    }
+
+    @Test func assignmentsReadJSONValuesAndFallBackToText() throws {
+        #expect(try FieldAssignment("riskLevel=2").value == .int(2))
+        #expect(try FieldAssignment("severity=major").value == .string("major"))
+        #expect(try FieldAssignment(#"officers=["KH1","KH2"]"#).value == .list([.string("KH1"), .string("KH2")]))
+        #expect(try FieldAssignment("narrative=a=b").value == .string("a=b"))
+        #expect(throws: CLIFailure.self) { try FieldAssignment("=x") }
+        #expect(throws: CLIFailure.self) { try FieldAssignment("noequals") }
+    }
+}
