@@ -11,7 +11,8 @@ import Synchronization
 ///
 /// Graceful shutdown (SIGTERM through a ServiceGroup) lets a round in flight finish, so its work is
 /// either committed or retried by the next start, then returns. A revocation ends the daemon: the
-/// engine has wiped the store and there is nothing left to sync.
+/// engine has wiped the store and there is nothing left to sync. So does a terminal that is not
+/// enrolled and has no token: no retry can fix that.
 public final class SyncDaemon: Service, Sendable {
     public struct Timing: Sendable {
         /// Sync at least this often while nothing changes locally.
@@ -99,6 +100,13 @@ public final class SyncDaemon: Service, Sendable {
                 write(status)
                 logger.critical("device revoked: the store has been wiped; the daemon stops", metadata: ["reason": "\(error.message)"])
                 return
+            } catch let error as ClientError where error.code == .notEnrolled || error.code == .configuration {
+                // Retrying cannot help: a person must fix the configuration, then start the daemon again.
+                status.state = .stopped
+                status.lastError = error.description
+                write(status)
+                logger.critical("cannot sync until the configuration is fixed", metadata: ["error": "\(error.message)"])
+                throw error
             } catch {
                 failures += 1
                 let retryAfter = (error as? ClientError)?.retryAfterSeconds

@@ -83,6 +83,14 @@ import Testing
         #expect(try SyncStatus.read(from: path).state == .revoked)
     }
 
+    @Test func aTerminalThatCannotEnrollStopsInsteadOfRetryingForever() async throws {
+        let rounds = ScriptedRounds([ClientError(.notEnrolled, "no token")])
+        let schedule = Schedule(stopAfter: 100)
+        await #expect(throws: ClientError.self) { try await makeDaemon(rounds, schedule).run() }
+        #expect(rounds.calls.get() == 1)
+        #expect(schedule.waits.get().isEmpty)
+    }
+
     @Test func theStatusFileTellsWhatHappenedAndWhenTheNextAttemptIs() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("status-\(UUID().uuidString).json").path
         defer { try? FileManager.default.removeItem(atPath: path) }
