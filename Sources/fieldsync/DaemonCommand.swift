@@ -17,8 +17,8 @@ struct DaemonCommand: AsyncParsableCommand {
             it retries with exponential backoff and full jitter (at least the server's retry-after), so \
             a city's terminals do not reconnect in lockstep. Writes statusFile after every round for \
             `fieldsync status`. Logs go to stderr as key=value lines. SIGTERM lets the round in flight \
-            finish, then exits 0. A revoked terminal wipes its store and exits 1; so does a terminal that \
-            is not enrolled and has no enrollmentToken (retrying cannot help).
+            finish, then exits 0. A revoked terminal wipes its store and exits 1. It also exits 1, \
+            without retrying, when the terminal is not enrolled and has no enrollmentToken.
 
             Examples:
               fieldsync daemon --config /etc/fieldsync/fieldsync-client.json
