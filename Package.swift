@@ -87,6 +87,8 @@ let package = Package(
         .testTarget(name: "FieldSyncCoreTests", dependencies: ["FieldSyncCore"]),
         .testTarget(name: "FieldSyncStoreTests", dependencies: ["FieldSyncStore", "FieldSyncCore"]),
         .testTarget(name: "FieldSyncClientTests", dependencies: ["FieldSyncClient", "FieldSyncTesting"]),
+        // Runs the CLI's own code (the demo scenario, output formatting) in-process.
+        .testTarget(name: "FieldSyncCommandTests", dependencies: ["fieldsync", "FieldSyncClient", "FieldSyncTesting"]),
         .testTarget(
             name: "FieldSyncServerTests",
             dependencies: [

@@ -13,6 +13,8 @@ public struct ClientError: Error, Hashable, Sendable, CustomStringConvertible {
         case malformedResponse
         /// The terminal is not enrolled yet.
         case notEnrolled
+        /// The terminal's configuration file is missing or invalid.
+        case configuration
     }
 
     public var code: Code
@@ -36,7 +38,7 @@ public struct ClientError: Error, Hashable, Sendable, CustomStringConvertible {
         case .unreachable: true
         case .server:
             [.rateLimited, .unavailable, .internalError].contains(protocolError?.code)
-        case .revoked, .malformedResponse, .notEnrolled: false
+        case .revoked, .malformedResponse, .notEnrolled, .configuration: false
         }
     }
 

@@ -12,6 +12,8 @@ public struct SyncEngine: Sendable {
         public var pulled = 0
         public var conflicted: [RecordID] = []
         public var leaseRenewed = false
+
+        public init() {}
     }
 
     public let store: any SyncEngineStore
@@ -46,6 +48,7 @@ public struct SyncEngine: Sendable {
     }
 
     /// Syncs until the outbox is empty and the pull is caught up. `progress` sees the running report.
+    @discardableResult
     public func syncUntilCaughtUp(progress: (@Sendable (Report) -> Void)? = nil) async throws -> Report {
         guard let credential = try store.deviceCredential() else {
             throw ClientError(.notEnrolled, "this terminal is not enrolled: run `fieldsync daemon` with an enrollment token first")

@@ -1,0 +1,100 @@
+import Foundation
+import Logging
+
+/// A terminal's configuration: one JSON file (see ClientConfig/fieldsync-client.json and
+/// ClientConfig/README.md, which documents every key). Keys left out take the defaults below.
+public struct ClientConfig: Codable, Sendable, Hashable {
+    /// The server's base URL, e.g. `https://sync.kh.police.example:8740`.
+    public var serverURL: String
+    /// The terminal's SQLite store (created on first use).
+    public var storePath: String
+    /// The AES key file of the store (created with the store; keep it on another partition if you can).
+    public var keyFile: String
+    /// The name this terminal enrolls under; administrators see it in `fieldsync admin devices`.
+    public var deviceName: String
+    /// A one-time enrollment token from `fieldsync admin enroll`; used once, when the store is not enrolled.
+    public var enrollmentToken: String?
+    /// The officer that CLI writes name when `--officer` is not given.
+    public var defaultOfficer: String?
+    /// Where the daemon writes its status after every round, for `fieldsync status`.
+    public var statusFile: String
+    public var requestTimeoutSeconds: Double
+    /// Sync at least this often while nothing changes locally.
+    public var syncIntervalSeconds: Double
+    /// Backoff after a failed round: the first ceiling and the largest (full jitter below each ceiling).
+    public var backoffBaseSeconds: Double
+    public var backoffCapSeconds: Double
+    /// Records per push batch and per pull page.
+    public var batchSize: Int
+    public var pageSize: Int
+    /// trace, debug, info, notice, warning, error or critical.
+    public var logLevel: String
+
+    public init(serverURL: String = "http://127.0.0.1:8740", storePath: String = "fieldsync-terminal.sqlite",
+                keyFile: String = "fieldsync-terminal.key", deviceName: String = ProcessInfo.processInfo.hostName,
+                enrollmentToken: String? = nil, defaultOfficer: String? = nil, statusFile: String = "fieldsync-status.json",
+                requestTimeoutSeconds: Double = 30, syncIntervalSeconds: Double = 300, backoffBaseSeconds: Double = 2,
+                backoffCapSeconds: Double = 300, batchSize: Int = 500, pageSize: Int = 1_000, logLevel: String = "info") {
+        self.serverURL = serverURL
+        self.storePath = storePath
+        self.keyFile = keyFile
+        self.deviceName = deviceName
+        self.enrollmentToken = enrollmentToken
+        self.defaultOfficer = defaultOfficer
+        self.statusFile = statusFile
+        self.requestTimeoutSeconds = requestTimeoutSeconds
+        self.syncIntervalSeconds = syncIntervalSeconds
+        self.backoffBaseSeconds = backoffBaseSeconds
+        self.backoffCapSeconds = backoffCapSeconds
+        self.batchSize = batchSize
+        self.pageSize = pageSize
+        self.logLevel = logLevel
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let defaults = ClientConfig()
+        let keys = try decoder.container(keyedBy: CodingKeys.self)
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T {
+            try keys.decodeIfPresent(T.self, forKey: key) ?? fallback
+        }
+        self.init(serverURL: try value(.serverURL, defaults.serverURL), storePath: try value(.storePath, defaults.storePath),
+                  keyFile: try value(.keyFile, defaults.keyFile), deviceName: try value(.deviceName, defaults.deviceName),
+                  enrollmentToken: try keys.decodeIfPresent(String.self, forKey: .enrollmentToken),
+                  defaultOfficer: try keys.decodeIfPresent(String.self, forKey: .defaultOfficer),
+                  statusFile: try value(.statusFile, defaults.statusFile),
+                  requestTimeoutSeconds: try value(.requestTimeoutSeconds, defaults.requestTimeoutSeconds),
+                  syncIntervalSeconds: try value(.syncIntervalSeconds, defaults.syncIntervalSeconds),
+                  backoffBaseSeconds: try value(.backoffBaseSeconds, defaults.backoffBaseSeconds),
+                  backoffCapSeconds: try value(.backoffCapSeconds, defaults.backoffCapSeconds),
+                  batchSize: try value(.batchSize, defaults.batchSize), pageSize: try value(.pageSize, defaults.pageSize),
+                  logLevel: try value(.logLevel, defaults.logLevel))
+    }
+
+    /// Reads `path`; relative store, key and status paths are taken relative to the file's directory,
+    /// so a configuration directory can be moved as a whole.
+    public static func load(path: String) throws -> ClientConfig {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw ClientError(.configuration, "cannot read the configuration \(path): create it from ClientConfig/fieldsync-client.json")
+        }
+        var config: ClientConfig
+        do { config = try JSONDecoder().decode(ClientConfig.self, from: data) } catch {
+            throw ClientError(.configuration, "\(path) is not a valid configuration: \(error)")
+        }
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+        func resolve(_ file: String) -> String {
+            file.hasPrefix("/") ? file : base.appendingPathComponent(file).standardizedFileURL.path
+        }
+        config.storePath = resolve(config.storePath)
+        config.keyFile = resolve(config.keyFile)
+        config.statusFile = resolve(config.statusFile)
+        return config
+    }
+
+    public var backoff: Backoff {
+        Backoff(baseMilliseconds: max(Int64(backoffBaseSeconds * 1_000), 1),
+                capMilliseconds: max(Int64(backoffCapSeconds * 1_000), max(Int64(backoffBaseSeconds * 1_000), 1)))
+    }
+
+    public var loggerLevel: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }
+}

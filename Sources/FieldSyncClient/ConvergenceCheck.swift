@@ -1,0 +1,39 @@
+import FieldSyncCore
+
+/// Whether a terminal's copy of a record agrees with the server's, as `fieldsync demo` and the
+/// integration tests check it after a storm.
+///
+/// Every field must hold the same entries and every causal counter must match, with one exception: a
+/// write the server rejected leaves the terminal's own counter above the server's (the store keeps it,
+/// so that no dot is ever issued twice), and that counter alone may be ahead.
+public enum ConvergenceCheck {
+    public static func agrees(local: RecordState, server: RecordState, terminal replica: ReplicaID) -> Bool {
+        guard local.id == server.id, local.type == server.type, local.schemaVersion == server.schemaVersion,
+              local.fields == server.fields else { return false }
+        let replicas = Set(local.context.entries.map(\.replica)).union(server.context.entries.map(\.replica))
+        return replicas.allSatisfy { other in
+            other == replica ? local.context[other] >= server.context[other] : local.context[other] == server.context[other]
+        }
+    }
+
+    /// What differs between a terminal's records and the server's records visible to it, in words:
+    /// empty when they have converged.
+    public static func differences(local: [RecordState], server: [RecordState], terminal replica: ReplicaID) -> [String] {
+        let serverByID = Dictionary(server.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let localIDs = Set(local.map(\.id))
+        var problems: [String] = []
+        for state in local {
+            guard let theirs = serverByID[state.id] else {
+                problems.append("holds \(state.id), which the server does not show this terminal")
+                continue
+            }
+            if !agrees(local: state, server: theirs, terminal: replica) {
+                problems.append("holds a state of \(state.id) that differs from the server's")
+            }
+        }
+        for state in server where !localIDs.contains(state.id) {
+            problems.append("lacks \(state.id)")
+        }
+        return problems.sorted()
+    }
+}

@@ -1,0 +1,171 @@
+import FieldSyncCore
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The terminal's sync daemon as a `Service`: a round on start, on every local change, and on a timer;
+/// exponential backoff with full jitter after failures (at least the server's retry-after); the
+/// status file rewritten after every round. Reconnection is noticed by the retries themselves: the
+/// first round that gets through after an outage is the reconnection.
+///
+/// Graceful shutdown (SIGTERM through a ServiceGroup) lets a round in flight finish, so its work is
+/// either committed or retried by the next start, then returns. A revocation ends the daemon: the
+/// engine has wiped the store and there is nothing left to sync. So does a terminal that is not
+/// enrolled and has no token: no retry can fix that.
+public final class SyncDaemon: Service, Sendable {
+    public struct Timing: Sendable {
+        /// Sync at least this often while nothing changes locally.
+        public var interval: Duration
+        public var backoff: Backoff
+
+        public init(interval: Duration, backoff: Backoff) {
+            self.interval = interval
+            self.backoff = backoff
+        }
+    }
+
+    /// One sync round (the engine's `syncUntilCaughtUp`, behind enrollment when needed).
+    public typealias Round = @Sendable () async throws -> SyncEngine.Report
+    /// The store's view for the status file (outbox, conflicts, rejected, lease).
+    public typealias Snapshot = @Sendable () throws -> SyncStatus
+    /// Waits `duration` (Task.sleep in production; tests return at once and record the schedule).
+    public typealias Sleep = @Sendable (Duration) async throws -> Void
+
+    private let round: Round
+    private let snapshot: Snapshot
+    private let statusFile: String?
+    private let timing: Timing
+    private let sleep: Sleep
+    private let now: @Sendable () -> Int64
+    private let logger: Logger
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+    private let stopping = Mutex(false)
+
+    public init(round: @escaping Round, snapshot: @escaping Snapshot, statusFile: String?, timing: Timing,
+                logger: Logger, sleep: @escaping Sleep = { try await Task.sleep(for: $0) },
+                now: @escaping @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down)) }) {
+        self.round = round
+        self.snapshot = snapshot
+        self.statusFile = statusFile
+        self.timing = timing
+        self.sleep = sleep
+        self.now = now
+        self.logger = logger
+        // Changes made during a round coalesce into one wake-up: the next round pushes them all.
+        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// A local write happened: sync soon (immediately, unless backing off after a failure).
+    public func localChange() { wake.yield() }
+
+    /// Stops after the round in flight, if any (what graceful shutdown calls).
+    public func stop() {
+        stopping.withLock { $0 = true }
+        wake.yield()
+    }
+
+    private var isStopping: Bool { stopping.withLock { $0 } }
+
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await loop()
+        } onGracefulShutdown: {
+            self.stop()
+        }
+    }
+
+    private func loop() async throws {
+        var failures = 0
+        var status = (try? snapshot()) ?? SyncStatus(state: .idle, deviceName: "")
+        while !isStopping {
+            status.state = .syncing
+            status.lastAttemptAt = now()
+            let delay: Duration
+            do {
+                let report = try await round()
+                failures = 0
+                status = refreshed(status, state: .idle)
+                status.lastSuccessAt = now()
+                status.lastError = nil
+                status.lastReport = report
+                delay = timing.interval
+                logger.info("sync round done", metadata: [
+                    "pushed": "\(report.pushed)", "rejected": "\(report.rejected)", "pulled": "\(report.pulled)",
+                    "conflicted": "\(report.conflicted.count)", "roundTrips": "\(report.roundTrips)"])
+            } catch let error as ClientError where error.code == .revoked {
+                status.state = .revoked
+                status.lastError = error.description
+                write(status)
+                logger.critical("device revoked: the store has been wiped; the daemon stops", metadata: ["reason": "\(error.message)"])
+                return
+            } catch let error as ClientError where error.code == .notEnrolled || error.code == .configuration {
+                // Retrying cannot help: a person must fix the configuration, then start the daemon again.
+                status.state = .stopped
+                status.lastError = error.description
+                write(status)
+                logger.critical("cannot sync until the configuration is fixed", metadata: ["error": "\(error.message)"])
+                throw error
+            } catch {
+                failures += 1
+                let retryAfter = (error as? ClientError)?.retryAfterSeconds
+                let milliseconds = timing.backoff.delay(afterFailures: failures, retryAfterSeconds: retryAfter)
+                delay = .milliseconds(milliseconds)
+                status = refreshed(status, state: .backingOff)
+                status.lastError = String(describing: error)
+                logger.warning("sync round failed; backing off", metadata: [
+                    "error": "\(error)", "failures": "\(failures)", "retryInMs": "\(milliseconds)"])
+            }
+            status.consecutiveFailures = failures
+            status.nextAttemptAt = now() + delay.milliseconds
+            write(status)
+            // After a failure, local changes do not cut the wait short: the server is what we wait for.
+            try await wait(delay, wakeable: failures == 0)
+        }
+        status.state = .stopped
+        status.nextAttemptAt = nil
+        write(status)
+        logger.info("sync daemon stopped")
+    }
+
+    /// Sleeps `delay`, or until a local change when `wakeable`, or until `stop()`.
+    private func wait(_ delay: Duration, wakeable: Bool) async throws {
+        let sleep = self.sleep
+        let wakeups = self.wakeups
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { try? await sleep(delay) }
+            group.addTask { [weak self] in
+                for await _ in wakeups {
+                    guard let self else { return }
+                    if wakeable || self.isStopping { return }
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func refreshed(_ status: SyncStatus, state: SyncStatus.State) -> SyncStatus {
+        var next = (try? snapshot()) ?? status
+        next.state = state
+        next.lastAttemptAt = status.lastAttemptAt
+        next.lastSuccessAt = status.lastSuccessAt
+        next.lastReport = status.lastReport
+        return next
+    }
+
+    private func write(_ status: SyncStatus) {
+        guard let statusFile else { return }
+        do { try status.write(to: statusFile) } catch {
+            logger.error("cannot write the status file", metadata: ["path": "\(statusFile)", "error": "\(error)"])
+        }
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
+    }
+}

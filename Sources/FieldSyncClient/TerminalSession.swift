@@ -1,0 +1,43 @@
+import FieldSyncCore
+import FieldSyncStore
+import Foundation
+
+/// A terminal as its configuration describes it: the store, the HTTP transport and the engine, with
+/// enrollment on first use. `fieldsync sync`, the daemon and the record commands all start here.
+public struct TerminalSession: Sendable {
+    public let config: ClientConfig
+    public let store: TerminalStore
+    public let engine: SyncEngine
+
+    public init(config: ClientConfig, transport: (any SyncTransport)? = nil) throws {
+        guard let url = URL(string: config.serverURL), url.scheme == "http" || url.scheme == "https" else {
+            throw ClientError(.configuration, "serverURL '\(config.serverURL)' is not an http(s) URL")
+        }
+        self.config = config
+        store = try TerminalStore(path: config.storePath, keyFile: config.keyFile)
+        engine = SyncEngine(store: store,
+                            transport: transport ?? HTTPTransport(baseURL: url, timeout: config.requestTimeoutSeconds),
+                            batchSize: max(config.batchSize, 1), pageSize: max(config.pageSize, 1),
+                            makeBatchID: { UUID().uuidString.lowercased() })
+    }
+
+    /// Enrolls with the configured token when the store is not enrolled yet; does nothing otherwise.
+    /// - Returns: true when this call enrolled the terminal.
+    @discardableResult
+    public func enrollIfNeeded() async throws -> Bool {
+        guard try store.identity == nil else { return false }
+        guard let token = config.enrollmentToken, !token.isEmpty else {
+            throw ClientError(.notEnrolled, "this terminal is not enrolled: ask an administrator for a token "
+                + "(`fieldsync admin enroll --station UNIT`) and put it in the configuration as enrollmentToken")
+        }
+        _ = try await engine.enroll(token: token, deviceName: config.deviceName)
+        return true
+    }
+
+    /// The status as the store sees it now (the daemon adds timing and errors).
+    public func status(state: SyncStatus.State) throws -> SyncStatus {
+        SyncStatus(state: state, deviceName: config.deviceName, outbox: try store.pendingPushCount(),
+                   conflicts: try store.conflictedRecords().count, rejectedChanges: try store.rejectedChanges().count,
+                   leaseRemaining: try store.leaseStatus.remaining)
+    }
+}

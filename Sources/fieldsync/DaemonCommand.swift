@@ -1,0 +1,83 @@
+import ArgumentParser
+import FieldSyncClient
+import FieldSyncStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `fieldsync daemon`: keeps this terminal in sync (see `SyncDaemon`), under a ServiceGroup that turns
+/// SIGTERM and SIGINT into a graceful stop.
+struct DaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daemon",
+        abstract: "Keep this terminal in sync: on local changes, on a timer, and after outages.",
+        discussion: """
+            Enrolls on first start when the configuration holds an enrollmentToken. Syncs at start, \
+            whenever a local write lands in the outbox, and every syncIntervalSeconds; after a failure \
+            it retries with exponential backoff and full jitter (at least the server's retry-after), so \
+            a city's terminals do not reconnect in lockstep. Writes statusFile after every round for \
+            `fieldsync status`. Logs go to stderr as key=value lines. SIGTERM lets the round in flight \
+            finish, then exits 0. A revoked terminal wipes its store and exits 1. It also exits 1, \
+            without retrying, when the terminal is not enrolled and has no enrollmentToken.
+
+            Examples:
+              fieldsync daemon --config /etc/fieldsync/fieldsync-client.json
+              systemctl start fieldsync-daemon   # see ClientConfig/fieldsync-daemon.service
+            """)
+
+    @Option(help: "The terminal's configuration file (see ClientConfig/README.md).")
+    var config = "ClientConfig/fieldsync-client.json"
+
+    func run() async throws {
+        let settings = try ClientConfig.load(path: config)
+        var logger = Logger(label: "fieldsync.daemon")
+        logger.logLevel = settings.loggerLevel
+        let log = logger
+        let session = try TerminalSession(config: settings)
+        let store = session.store
+        let daemon = SyncDaemon(
+            round: {
+                if try await session.enrollIfNeeded() {
+                    let replica = try store.identity?.replica.rawValue ?? "?"
+                    log.notice("enrolled", metadata: ["replica": "\(replica)"])
+                }
+                return try await session.engine.syncUntilCaughtUp()
+            },
+            snapshot: { try session.status(state: .idle) },
+            statusFile: settings.statusFile,
+            timing: .init(interval: .milliseconds(Int64(max(settings.syncIntervalSeconds, 1) * 1_000)), backoff: settings.backoff),
+            logger: logger)
+        let watcher = OutboxWatcher(store: store, daemon: daemon)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: daemon), .init(service: watcher, successTerminationBehavior: .ignore,
+                                                     failureTerminationBehavior: .ignore)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        logger.info("sync daemon started", metadata: ["server": "\(settings.serverURL)", "store": "\(settings.storePath)"])
+        try await group.run()
+        if (try? SyncStatus.read(from: settings.statusFile))?.state == .revoked {
+            throw CLIFailure(CLIFailure.failure, "this terminal was revoked; its store has been wiped")
+        }
+    }
+}
+
+/// Wakes the daemon while the outbox holds records: a local write syncs at once when the network allows.
+///
+/// Why polling and not GRDB's ValueObservation: writes come from other processes (`fieldsync record`,
+/// the terminal's app), and an observation only sees writes made through its own connection pool.
+/// Counting the outbox is one indexed query; every two seconds it costs nothing measurable.
+struct OutboxWatcher: Service {
+    let store: TerminalStore
+    let daemon: SyncDaemon
+    var every: Duration = .seconds(2)
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            // Anything in the outbox is a reason to sync; a daemon backing off ignores the nudge, and a
+            // successful round empties the outbox, so this never spins.
+            while !Task.isCancelled {
+                try await Task.sleep(for: every)
+                if ((try? store.pendingPushCount()) ?? 0) > 0 { daemon.localChange() }
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+/// What `fieldsync demo` proved, for `--json` and for the test that runs the demo.
+struct DemoOutcome: Sendable, Codable {
+    struct TerminalRow: Sendable, Codable {
+        var terminal: String
+        var station: String
+        var records: Int
+        var visibleOnServer: Int
+        var identical: Bool
+        var outbox: Int
+        var openConflicts: Int
+        var rejectedKept: Int
+    }
+
+    var converged: Bool
+    var problems: [String]
+    var terminals: [TerminalRow]
+    /// Fields that held concurrent values after the storm, and how many of them a policy decided.
+    var concurrentFields: Int
+    var decidedByPolicy: Int
+    var resolvedByPerson: Int
+    var rejectedChanges: Int
+    var auditEntriesChecked: Int
+    var auditIntact: Bool
+    var seconds: Double = 0
+}

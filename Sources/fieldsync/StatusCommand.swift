@@ -1,0 +1,50 @@
+import ArgumentParser
+import FieldSyncClient
+import Foundation
+
+/// `fieldsync status`: the daemon's last round (from its status file) and the store as it is now.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the last sync, the outbox, conflicts, rejected changes and receipt numbers left.",
+        discussion: """
+            Reads the daemon's status file (statusFile in the configuration) and the store itself, so it \
+            works whether or not the daemon runs.
+
+            Examples:
+              fieldsync status
+              fieldsync status --json | jq .outbox
+            """)
+
+    @OptionGroup var terminal: TerminalOptions
+
+    func run() async throws {
+        let session = try terminal.session()
+        var status = try session.status(state: .idle)
+        let daemon = try? SyncStatus.read(from: session.config.statusFile)
+        if let daemon {
+            status.state = daemon.state
+            status.lastAttemptAt = daemon.lastAttemptAt
+            status.lastSuccessAt = daemon.lastSuccessAt
+            status.lastError = daemon.lastError
+            status.consecutiveFailures = daemon.consecutiveFailures
+            status.nextAttemptAt = daemon.nextAttemptAt
+            status.lastReport = daemon.lastReport
+        }
+        if terminal.json { return try Output.json(status) }
+        let identity = try session.store.identity
+        Output.lines([
+            "Terminal     \(session.config.deviceName)"
+                + (identity.map { " (replica \($0.replica.rawValue), station \($0.station.rawValue))" } ?? " (not enrolled)"),
+            "Daemon       " + (daemon == nil ? "no status file at \(session.config.statusFile)" : status.state.rawValue),
+            "Last sync    " + (status.lastSuccessAt.map(Text.time) ?? "never"),
+            "Last error   " + (status.lastError ?? "none")
+                + (status.consecutiveFailures > 0 ? " (\(status.consecutiveFailures) failures in a row)" : ""),
+            "Next attempt " + (status.nextAttemptAt.map(Text.time) ?? "-"),
+            "Outbox       \(status.outbox) records waiting to be pushed",
+            "Conflicts    \(status.conflicts)" + (status.conflicts > 0 ? "  (fieldsync conflicts list)" : ""),
+            "Rejected     \(status.rejectedChanges)" + (status.rejectedChanges > 0 ? "  (kept; see fieldsync record list --rejected)" : ""),
+            "Receipts     \(status.leaseRemaining) numbers left in the lease",
+        ])
+    }
+}

@@ -1,0 +1,185 @@
+import ArgumentParser
+import FieldSyncClient
+import FieldSyncCore
+import FieldSyncServer
+import FieldSyncStore
+import Foundation
+
+/// `fieldsync conflicts ...`: concurrent values, on this terminal's store or (with --server) the server's.
+struct ConflictsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conflicts",
+        abstract: "List, explain and resolve concurrent values.",
+        discussion: """
+            A conflict is a field holding values written concurrently. Most are decided by the field's \
+            policy (the losing values stay visible until a later write covers them); manual fields wait \
+            for a person. Resolving is an ordinary write: it syncs like any other.
+            """,
+        subcommands: [List.self, Show.self, Resolve.self])
+
+    /// Where to read conflicts: the terminal store by default, the server's admin API with --server-wide.
+    struct Source: ParsableArguments {
+        @Flag(name: .customLong("server-wide"), help: "Read the server's conflicts (admin API) instead of this terminal's.")
+        var serverWide = false
+        @OptionGroup var terminal: TerminalOptions
+        @Option(help: "With --server-wide: the server's base URL.")
+        var server = ProcessInfo.processInfo.environment["FIELDSYNC_SERVER"] ?? "http://127.0.0.1:8740"
+        @Option(help: "With --server-wide: the administrator token (default: $FIELDSYNC_ADMIN_TOKEN).")
+        var adminToken: String?
+
+        func admin() throws -> AdminClient {
+            var options = try AdminOptions.parse([])
+            options.server = server
+            options.adminToken = adminToken
+            return try options.client()
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List records with concurrent values.",
+            discussion: """
+                Exit status 4 when at least one conflict waits for a person.
+
+                Examples:
+                  fieldsync conflicts list
+                  fieldsync conflicts list --decided
+                  fieldsync conflicts list --server-wide --json
+                """)
+
+        @OptionGroup var source: Source
+        @Flag(help: "Also list concurrent edits a rule decided (this terminal only).") var decided = false
+
+        func run() async throws {
+            var conflicts: [ConflictDescription]
+            if source.serverWide {
+                conflicts = try await source.admin().get("/conflicts", as: [ConflictDescription].self)
+            } else {
+                let store = try source.terminal.session().store
+                conflicts = try store.conflictedRecords().compactMap { try store.describeConflict($0.id) }
+                if decided {
+                    conflicts += try store.autoResolved().filter { described in !conflicts.contains { $0.id == described.id } }
+                }
+            }
+            if source.terminal.json {
+                try Output.json(conflicts)
+            } else {
+                Output.lines(conflicts.isEmpty ? ["No conflicts."] : Text.table(
+                    ["record", "type", "fields", "state"],
+                    conflicts.map { conflict in
+                        [conflict.id.rawValue, conflict.type.rawValue, conflict.fields.map(\.name).joined(separator: ","),
+                         conflict.needsPerson ? "NEEDS A PERSON" : "decided by policy"]
+                    }))
+            }
+            // The same status whatever the output format: scripts branch on it.
+            if conflicts.contains(where: \.needsPerson) { throw ExitCode(CLIFailure.refused) }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show the competing values side by side, who wrote them, and what the policy decided.",
+            discussion: """
+                With --server-wide, device names come from the server and the record's causal history \
+                follows (every accepted change).
+
+                Examples:
+                  fieldsync conflicts show 5616524d-126c-4192-90f2-1f6a4c0e1bc7
+                  fieldsync conflicts show 5616524d-126c-4192-90f2-1f6a4c0e1bc7 --server-wide
+                """)
+
+        @OptionGroup var source: Source
+        @Argument(help: "The record id.") var id: String
+
+        func run() async throws {
+            var names: [ReplicaID: String] = [:]
+            var history: [HistoryEntry] = []
+            var context: VersionVector?
+            let conflict: ConflictDescription?
+            if source.serverWide {
+                let admin = try source.admin()
+                conflict = try await admin.get("/conflicts/\(id)", as: ConflictDescription.self)
+                names = Dictionary(try await admin.get("/devices", as: [Device].self).map { ($0.replica, $0.name) },
+                                   uniquingKeysWith: { first, _ in first })
+                history = try await admin.get("/records/\(id)/history", query: [URLQueryItem(name: "reason", value: "conflicts show")],
+                                              as: [HistoryEntry].self)
+            } else {
+                let store = try source.terminal.session().store
+                guard try store.record(RecordID(id)) != nil else {
+                    throw CLIFailure(CLIFailure.notFound, "no record \(id) on this terminal. List conflicts with `fieldsync conflicts list`.")
+                }
+                conflict = try store.describeConflict(RecordID(id))
+                if let identity = try store.identity { names[identity.replica] = "this terminal" }
+                context = try store.record(RecordID(id))?.state.context
+            }
+            guard let conflict else {
+                if source.terminal.json { return try Output.json([String: String]()) }
+                return Output.lines(["\(id) holds no concurrent values."])
+            }
+            if source.terminal.json { return try Output.json(conflict) }
+            var lines = ConflictText.lines(conflict, deviceName: { names[$0] })
+            if let context { lines += [""] + ConflictText.context(context, deviceName: { names[$0] }) }
+            if !history.isEmpty {
+                lines += ["", "Causal history (accepted changes):"] + Text.table(
+                    ["seq", "accepted at", "device", "officers", "fields"],
+                    history.map { [String($0.sequence), Text.time($0.at), names[$0.replica] ?? $0.replica.rawValue,
+                                   $0.authors.map(\.rawValue).joined(separator: ","), $0.delta.fields.keys.joined(separator: ",")] })
+            }
+            Output.lines(lines)
+        }
+    }
+
+    struct Resolve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Resolve a conflict on this terminal: take one side, or write a value, per field.",
+            discussion: """
+                --take field=N keeps the N-th value as `conflicts show` lists it (1 = first); --set \
+                field=value writes a new value (JSON allowed). Either way the write covers every competing \
+                value, so the conflict ends everywhere once it syncs.
+
+                Examples:
+                  fieldsync conflicts resolve 5616... --officer KH2001 --take narrative=2
+                  fieldsync conflicts resolve 5616... --officer KH2001 --set narrative="Both"
+                  fieldsync conflicts resolve 5616... --field narrative --value "Agreed text"
+                """)
+
+        @OptionGroup var terminal: TerminalOptions
+        @Argument(help: "The record id.") var id: String
+        @Option(help: "The officer making the decision.") var officer: String?
+        @Option(help: "field=N: keep the N-th listed value of the field.") var take: [String] = []
+        @Option(name: .customLong("set"), help: "field=value: write this value.") var assignments: [String] = []
+        @Option(help: "Shorthand with --value: the field to resolve.") var field: String?
+        @Option(help: "Shorthand with --field: the value to write.") var value: String?
+
+        func run() async throws {
+            let session = try terminal.session()
+            let author = try terminal.officer(officer, session.config)
+            let store = session.store
+            let recordID = RecordID(id)
+            guard let conflict = try store.describeConflict(recordID) else {
+                throw CLIFailure(CLIFailure.notFound, "\(id) holds no concurrent values on this terminal")
+            }
+            var values = try assignments.map(FieldAssignment.init)
+            if let field, let value { values.append(try FieldAssignment("\(field)=\(value)")) }
+            guard !values.isEmpty || !take.isEmpty else {
+                throw CLIFailure(CLIFailure.usage, "say how to resolve: --take field=N or --set field=value")
+            }
+            var record: FieldSyncStore.StoredRecord?
+            for choice in take {
+                let parts = choice.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let index = Int(parts[1]),
+                      let described = conflict.fields.first(where: { $0.name == parts[0] }),
+                      described.candidates.indices.contains(index - 1) else {
+                    throw CLIFailure(CLIFailure.usage, "--take \(choice): name a conflicted field and a listed value number")
+                }
+                record = try store.resolveConflict(recordID, field: parts[0], choosing: described.candidates[index - 1].dot, by: author)
+            }
+            for assignment in values {
+                record = try store.resolveConflict(recordID, field: assignment.field, value: assignment.value, by: author)
+            }
+            guard let record else { return }
+            if terminal.json { return try Output.json(RecordView(record)) }
+            Output.lines(["Resolved (pending sync; run `fieldsync sync` or let the daemon do it):"] + RecordView.lines(record))
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import FieldSyncClient
+import FieldSyncCore
+import Foundation
+
+/// Options shared by the commands that work on this terminal's store.
+struct TerminalOptions: ParsableArguments {
+    @Option(help: "The terminal's configuration file (see ClientConfig/README.md).")
+    var config = "ClientConfig/fieldsync-client.json"
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func loadConfig() throws -> ClientConfig { try ClientConfig.load(path: config) }
+
+    func session() throws -> TerminalSession { try TerminalSession(config: try loadConfig()) }
+
+    /// The officer a write names: `--officer`, else the configuration's defaultOfficer.
+    func officer(_ option: String?, _ config: ClientConfig) throws -> OfficerID {
+        guard let badge = option ?? config.defaultOfficer, !badge.isEmpty else {
+            throw CLIFailure(CLIFailure.usage, "every write names the officer who made it: pass --officer BADGE "
+                + "(or set defaultOfficer in \(self.config))")
+        }
+        return OfficerID(badge)
+    }
+}
+
+/// Writes text lines (wrapped at 80 columns) or a JSON document to stdout.
+enum Output {
+    static func lines(_ lines: [String]) {
+        let wrapped = lines.flatMap { Text.wrap($0) }
+        FileHandle.standardOutput.write(Data((wrapped.joined(separator: "\n") + "\n").utf8))
+    }
+
+    static func json(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        FileHandle.standardOutput.write(try encoder.encode(value) + Data("\n".utf8))
+    }
+
+    /// Progress goes to stderr, so that stdout stays clean for `--json`.
+    static func progress(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+@testable import fieldsync
+import FieldSyncClient
+import FieldSyncCore
+import FieldSyncServer
+import FieldSyncStore
+import FieldSyncTesting
+import Foundation
+import Testing
+
+/// The terminal and admin commands as a person runs them, parsed from arguments, against a live server
+/// over HTTP, with real stores named by real configuration files.
+@Suite struct TerminalCommandTests {
+    static let station = UnitID("KH.P03.S012")
+
+    /// A configuration file for a new terminal enrolled with a fresh token.
+    func configure(_ server: TestServer, _ directory: URL, name: String) async throws -> String {
+        let token = try await server.service.createEnrollmentToken(station: Self.station)
+        let config = ClientConfig(serverURL: server.baseURL, storePath: "\(name).sqlite", keyFile: "\(name).key", deviceName: name,
+                                  enrollmentToken: token.token, defaultOfficer: "KH1001", statusFile: "\(name)-status.json")
+        let path = directory.appendingPathComponent("\(name).json").path
+        try JSONEncoder().encode(config).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    func run(_ arguments: [String]) async throws {
+        var command = try FieldSyncCommand.parseAsRoot(arguments)
+        if var command = command as? any AsyncParsableCommand { try await command.run() } else { try command.run() }
+    }
+
+    /// The exit status `arguments` would end the process with.
+    func status(_ arguments: [String]) async -> Int32 {
+        do {
+            try await run(arguments)
+            return 0
+        } catch let code as ExitCode {
+            return code.rawValue
+        } catch {
+            return CLIFailure.describing(error).status
+        }
+    }
+
+    @Test func enrollWriteSyncConflictResolveAndRevokeFromTheCommandLine() async throws {
+        let server = try await TestServer.start(clock: TestClock(Int64(Date().timeIntervalSince1970 * 1_000)))
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = try await configure(server, directory, name: "t1")
+        let second = try await configure(server, directory, name: "t2")
+
+        #expect(await status(["sync", "--config", first, "--json"]) == 0)
+        #expect(await status(["sync", "--config", second, "--json"]) == 0)
+        #expect(await status(["record", "add", "incidentReport", "--config", first, "--json", "--set", "category=theft",
+                              "--set", "severity=minor", "--set", "narrative=Scooter stolen"]) == 0)
+        #expect(await status(["record", "add", "patrolSignIn", "--config", first, "--json", "--set", "method=teleport",
+                              "--set", "checkpoint=CP-1"]) == CLIFailure.refused, "the rules refuse an unknown method")
+        #expect(await status(["record", "show", "no-such-record", "--config", first]) == CLIFailure.notFound)
+        #expect(await status(["record", "list", "--no-such-flag"]) != 0)
+        #expect(await status(["sync", "--config", first, "--json"]) == 0)
+        #expect(await status(["sync", "--config", second, "--json"]) == 0)
+
+        let store1 = try TerminalStore(path: directory.appendingPathComponent("t1.sqlite").path,
+                                       keyFile: directory.appendingPathComponent("t1.key").path)
+        let report = try #require(try store1.records(RecordFilter(types: [.incidentReport])).first)
+        #expect(try SyncStatus.read(from: directory.appendingPathComponent("t1-status.json").path).lastSuccessAt != nil)
+
+        // Both terminals rewrite the narrative offline: a conflict that needs a person, on both sides.
+        let id = report.id.rawValue
+        #expect(await status(["record", "note", id, "Reporter called back", "--config", first, "--json"]) == 0)
+        try store1.edit(report.id, [.set("narrative", "Scooter stolen, grey")], by: OfficerID("KH1001"))
+        let store2 = try TerminalStore(path: directory.appendingPathComponent("t2.sqlite").path,
+                                       keyFile: directory.appendingPathComponent("t2.key").path)
+        try store2.edit(report.id, [.set("narrative", "Scooter stolen at night")], by: OfficerID("KH1002"))
+        #expect(await status(["sync", "--config", first, "--json"]) == 0)
+        #expect(await status(["sync", "--config", second, "--json"]) == CLIFailure.refused, "a new conflict is reported")
+        #expect(await status(["conflicts", "list", "--config", second, "--json"]) == CLIFailure.refused)
+        // `--take` counts values in the order `conflicts show` lists them (write order).
+        let candidates = try #require(try store2.describeConflict(report.id)?.fields.first { $0.name == "narrative" }?.candidates)
+        let wanted = try #require(candidates.firstIndex { $0.value == .string("Scooter stolen at night") })
+        #expect(await status(["conflicts", "resolve", id, "--config", second, "--take", "narrative=\(wanted + 1)", "--json"]) == 0)
+        #expect(await status(["sync", "--config", second, "--json"]) == 0)
+        #expect(await status(["sync", "--config", first, "--json"]) == 0)
+        #expect(try store1.describeConflict(report.id) == nil)
+        #expect(try store1.record(report.id)?["narrative"]?.singleValue == .string("Scooter stolen at night"))
+
+        // The administrator revokes the second terminal over the admin API; its next sync wipes it.
+        let admin = ["--server", server.baseURL, "--admin-token", TestServer.adminToken, "--json"]
+        #expect(await status(["audit", "verify"] + admin) == 0)
+        #expect(await status(["history", id] + admin) == 0)
+        #expect(await status(["admin", "devices"] + admin) == 0)
+        #expect(await status(["admin", "devices", "--server", server.baseURL, "--admin-token", "wrong"]) == CLIFailure.failure)
+        let replica = try #require(try store2.identity?.replica)
+        #expect(await status(["admin", "revoke", replica.rawValue, "--reason", "reported stolen"] + admin) == 0)
+        #expect(await status(["sync", "--config", second]) == CLIFailure.failure)
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("t2.sqlite").path))
+        try await server.stop()
+        #expect(await status(["sync", "--config", first]) == CLIFailure.unreachable, "a stopped server is unreachable")
+    }
+}
