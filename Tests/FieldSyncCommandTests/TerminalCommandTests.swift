@@ -83,8 +83,21 @@ import Testing
         #expect(try store1.describeConflict(report.id) == nil)
         #expect(try store1.record(report.id)?["narrative"]?.singleValue == .string("Scooter stolen at night"))
 
-        // The administrator revokes the second terminal over the admin API; its next sync wipes it.
+        // A second conflict, decided by an administrator on the server; the terminals pull the decision.
         let admin = ["--server", server.baseURL, "--admin-token", TestServer.adminToken, "--json"]
+        try store1.edit(report.id, [.set("narrative", "Grey scooter")], by: OfficerID("KH1001"))
+        try store2.edit(report.id, [.set("narrative", "Grey scooter, plate ABC-1234")], by: OfficerID("KH1002"))
+        _ = await status(["sync", "--config", first, "--json"])
+        _ = await status(["sync", "--config", second, "--json"])
+        #expect(await status(["conflicts", "resolve", id, "--server-wide", "--officer", "KH9001", "--take", "narrative=1"] + admin)
+            == CLIFailure.usage, "a server-side decision states its reason")
+        #expect(await status(["conflicts", "resolve", id, "--server-wide", "--officer", "KH9001",
+                              "--set", "narrative=Grey scooter, plate ABC-1234 (confirmed)", "--reason", "reporter confirmed"] + admin) == 0)
+        #expect(await status(["sync", "--config", first, "--json"]) == 0)
+        #expect(try store1.describeConflict(report.id) == nil)
+        #expect(try store1.record(report.id)?["narrative"]?.singleValue == .string("Grey scooter, plate ABC-1234 (confirmed)"))
+
+        // The administrator revokes the second terminal over the admin API; its next sync wipes it.
         #expect(await status(["audit", "verify"] + admin) == 0)
         #expect(await status(["history", id] + admin) == 0)
         #expect(await status(["admin", "devices"] + admin) == 0)

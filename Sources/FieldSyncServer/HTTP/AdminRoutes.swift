@@ -63,6 +63,11 @@ func addAdminRoutes(to group: RouterGroup<BasicRequestContext>, service: SyncSer
         let reason = request.uri.queryParameters["reason"].map(String.init) ?? ""
         return try wire.respond(try await service.history(of: try recordID(context), reason: reason), to: request)
     }
+    group.post("/records/:id/resolve") { request, context in
+        try admin(request)
+        let resolution = try await body(ConflictResolution.self, request)
+        return try wire.respond(try await service.resolve(try recordID(context), resolution), to: request)
+    }
     group.get("/conflicts") { request, _ in
         try admin(request)
         return try wire.respond(try await service.conflicts(), to: request)

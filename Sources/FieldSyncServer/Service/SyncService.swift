@@ -20,6 +20,9 @@ public final class SyncService: Sendable {
         public var enrollmentTokenLifetime: Int64 = 24 * 60 * 60 * 1_000
         /// Hex SHA-256 of the administrator token; nil disables the admin endpoints.
         public var adminTokenHash: String?
+        /// The replica under which this node writes administrators' conflict resolutions. Terminals' ids
+        /// start with `t-`, so they never collide; each server node of a multi-node deployment needs its own.
+        public var adminReplica = ReplicaID("server-admin")
         /// Per-device request rate; nil does not limit.
         public var rateLimit: RateLimiter.Policy? = RateLimiter.Policy(requestsPerSecond: 50, burst: 100)
         /// A device counts as active for this long (ms) after its last request.

@@ -131,19 +131,25 @@ struct ConflictsCommand: AsyncParsableCommand {
 
     struct Resolve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Resolve a conflict on this terminal: take one side, or write a value, per field.",
+            abstract: "Resolve a conflict: take one side, or write a value, per field.",
             discussion: """
                 --take field=N keeps the N-th value as `conflicts show` lists it (1 = first); --set \
                 field=value writes a new value (JSON allowed). Either way the write covers every competing \
-                value, so the conflict ends everywhere once it syncs.
+                value, so the conflict ends everywhere once it syncs. On a terminal the write waits for \
+                the next sync; with --server-wide an administrator decides on the server (the read and the \
+                write are audited, --reason is required) and every terminal pulls the decision.
 
                 Examples:
                   fieldsync conflicts resolve 5616... --officer KH2001 --take narrative=2
                   fieldsync conflicts resolve 5616... --officer KH2001 --set narrative="Both"
                   fieldsync conflicts resolve 5616... --field narrative --value "Agreed text"
+                  fieldsync conflicts resolve 5616... --server-wide --officer KH9001 --take narrative=1 \
+                      --reason "reporter confirmed by phone"
                 """)
 
-        @OptionGroup var terminal: TerminalOptions
+        @OptionGroup var source: Source
+        var terminal: TerminalOptions { source.terminal }
+        @Option(help: "With --server-wide: why (recorded in the audit chain).") var reason: String?
         @Argument(help: "The record id.") var id: String
         @Option(help: "The officer making the decision.") var officer: String?
         @Option(help: "field=N: keep the N-th listed value of the field.") var take: [String] = []
@@ -152,6 +158,7 @@ struct ConflictsCommand: AsyncParsableCommand {
         @Option(help: "Shorthand with --field: the value to write.") var value: String?
 
         func run() async throws {
+            if source.serverWide { return try await resolveOnServer() }
             let session = try terminal.session()
             let author = try terminal.officer(officer, session.config)
             let store = session.store
@@ -180,6 +187,45 @@ struct ConflictsCommand: AsyncParsableCommand {
             guard let record else { return }
             if terminal.json { return try Output.json(RecordView(record)) }
             Output.lines(["Resolved (pending sync; run `fieldsync sync` or let the daemon do it):"] + RecordView.lines(record))
+        }
+
+        /// The administrator's path: the server writes the decision as its own replica, in the officer's name.
+        private func resolveOnServer() async throws {
+            guard let officer else { throw CLIFailure(CLIFailure.usage, "--server-wide needs --officer: every write names an officer") }
+            guard let reason, !reason.isEmpty else {
+                throw CLIFailure(CLIFailure.usage, "--server-wide needs --reason: it goes into the audit chain")
+            }
+            let admin = try source.admin()
+            let path = "/records/\(id)"
+            let conflict = try await admin.get("/conflicts/\(id)", as: ConflictDescription.self)
+            var decisions: [(String, FieldValue)] = try assignments.map(FieldAssignment.init).map { ($0.field, $0.value) }
+            if let field, let value { let assignment = try FieldAssignment("\(field)=\(value)"); decisions.append((assignment.field, assignment.value)) }
+            for choice in take {
+                let parts = choice.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let index = Int(parts[1]),
+                      let described = conflict.fields.first(where: { $0.name == parts[0] }),
+                      described.candidates.indices.contains(index - 1) else {
+                    throw CLIFailure(CLIFailure.usage, "--take \(choice): name a conflicted field and a listed value number")
+                }
+                decisions.append((parts[0], described.candidates[index - 1].value))
+            }
+            guard !decisions.isEmpty else { throw CLIFailure(CLIFailure.usage, "say how to resolve: --take field=N or --set field=value") }
+            var results: [RecordResult] = []
+            for (field, value) in decisions {
+                results.append(try await admin.post(path + "/resolve", ConflictResolution(
+                    field: field, value: value, officer: OfficerID(officer), reason: reason), as: RecordResult.self))
+            }
+            if terminal.json { try Output.json(results) } else {
+                Output.lines(results.map { result in
+                    switch result.outcome {
+                    case .accepted(let seq): "Resolved on the server (change \(seq)); terminals receive it on their next sync."
+                    case .rejected(let rejection, _): "Refused: \(rejection)"
+                    }
+                })
+            }
+            if results.contains(where: { if case .rejected = $0.outcome { true } else { false } }) {
+                throw ExitCode(CLIFailure.refused)
+            }
         }
     }
 }
