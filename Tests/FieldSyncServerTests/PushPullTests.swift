@@ -82,6 +82,16 @@ struct PushPullTests {
             #expect(error.status == .conflict)
         }
         #expect(try harness.count("records") == 2)
+        // Same records, same vectors, one value changed: still new content, not a replay.
+        var altered = records[1]
+        altered.fields["narrative"]![0].value = "a different story"
+        await #expect(throws: ServerError.self) {
+            _ = try await harness.push([records[0], altered, records[2]], from: device, batch: "batch-1")
+        }
+        // A batch naming one record twice is malformed.
+        await #expect(throws: ServerError.self) {
+            _ = try await harness.push([records[0], records[0]], from: device, batch: "batch-2")
+        }
     }
 
     @Test("writes outside the device's units are rejected without revealing the record")

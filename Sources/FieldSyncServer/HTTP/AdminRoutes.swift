@@ -31,6 +31,9 @@ func addAdminRoutes(to group: RouterGroup<BasicRequestContext>, service: SyncSer
     group.post("/enrollment-tokens") { request, _ in
         try admin(request)
         let message = try await body(TokenRequest.self, request)
+        if let seconds = message.lifetimeSeconds, !(60...(366 * 24 * 3_600)).contains(seconds) {
+            throw ServerError(.malformedRequest, "lifetimeSeconds must be between 60 and one year")
+        }
         let issued = try await service.createEnrollmentToken(station: message.station,
                                                              lifetime: message.lifetimeSeconds.map { $0 * 1_000 })
         return try wire.respond(issued, to: request, status: .created)

@@ -37,9 +37,8 @@ extension SyncService {
             throw ServerError(.internalError, "record \(id) has type \(record.state.type), which this server does not know")
         }
         // After every stamp the record holds, so the decision wins any last-writer contest it meets.
-        let latest = record.state.latestStamp
-        let now = self.now
-        let stamp = latest.wall >= now ? HLCTimestamp(wall: latest.wall, logical: latest.logical &+ 1) : HLCTimestamp(wall: now)
+        var clock = HybridLogicalClock(last: record.state.latestStamp)
+        let stamp = clock.tick(now: now)
         let origin = WriteOrigin(replica: settings.adminReplica, author: resolution.officer, stamp: stamp)
         let next: RecordState
         do {

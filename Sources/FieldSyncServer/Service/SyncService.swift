@@ -110,6 +110,9 @@ public final class SyncService: Sendable {
         guard !request.batchID.isEmpty, request.batchID.utf8.count <= 128 else {
             throw ServerError(.malformedRequest, "batchID must be 1-128 bytes")
         }
+        guard Set(request.records.map(\.id)).count == request.records.count else {
+            throw ServerError(.malformedRequest, "a batch names each record at most once")
+        }
         guard request.records.count <= settings.maxBatchRecords else {
             throw ServerError(.payloadTooLarge, "a batch holds at most \(settings.maxBatchRecords) records; this one has \(request.records.count)")
         }
@@ -118,7 +121,7 @@ public final class SyncService: Sendable {
             let json = RecordStateJSON.encode(record)
             return EncodedRecord(json: json, sha256: AuditChain.hex(SHA256.hash(data: json)))
         }
-        let batch = PushBatch(replica: device.replica, batchID: request.batchID, fingerprint: Self.fingerprint(request.records),
+        let batch = PushBatch(replica: device.replica, batchID: request.batchID, fingerprint: Self.fingerprint(encoded),
                               records: request.records, encoded: encoded, receivedAt: now)
         let tally = PushTally()
         let admission = PushAdmission(registry: registry, device: device, latestAllowedWall: now + settings.clockSkewTolerance, tally: tally)
@@ -187,16 +190,13 @@ public final class SyncService: Sendable {
         }
     }
 
-    /// What a replay must repeat: each record's identity and causal context, in order. Two pushes of
-    /// the same batch carry the same states, whatever the JSON key order of their bodies.
-    static func fingerprint(_ records: [RecordState]) -> String {
+    /// What a replay must repeat: every record state, values included, in order. The digests are of
+    /// each state's canonical JSON (`RecordStateJSON`, keys sorted), so two pushes of the same batch
+    /// match whatever the key order of their bodies, and a reused batch id with any other content is a
+    /// `batchConflict` rather than a replay that would acknowledge writes never stored.
+    static func fingerprint(_ encoded: [EncodedRecord]) -> String {
         var hasher = SHA256()
-        for record in records {
-            var line = "\(record.type.rawValue)\u{1F}\(record.id.rawValue)\u{1F}\(record.schemaVersion)"
-            for entry in record.context.entries { line += "\u{1F}\(entry.replica.rawValue)=\(entry.counter)" }
-            for name in record.fields.keys.sorted() { line += "\u{1F}\(name):\(record.fields[name]!.count)" }
-            hasher.update(data: Array((line + "\n").utf8))
-        }
+        for record in encoded { hasher.update(data: Array((record.sha256 + "\n").utf8)) }
         return AuditChain.hex(hasher.finalize())
     }
 }
