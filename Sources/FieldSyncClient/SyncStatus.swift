@@ -19,6 +19,9 @@ public struct SyncStatus: Codable, Sendable, Hashable {
     public var outbox: Int
     public var conflicts: Int
     public var rejectedChanges: Int
+    /// Pulled records this version could not store, held whole for a newer version (nil in files
+    /// written before it was counted).
+    public var heldRecords: Int?
     public var leaseRemaining: Int64
     public var lastReport: SyncEngine.Report?
 

@@ -36,8 +36,11 @@ public struct TerminalSession: Sendable {
 
     /// The status as the store sees it now (the daemon adds timing and errors).
     public func status(state: SyncStatus.State) throws -> SyncStatus {
-        SyncStatus(state: state, deviceName: config.deviceName, outbox: try store.pendingPushCount(),
-                   conflicts: try store.conflictedRecords().count, rejectedChanges: try store.rejectedChanges().count,
-                   leaseRemaining: try store.leaseStatus.remaining)
+        var status = SyncStatus(state: state, deviceName: config.deviceName, outbox: try store.pendingPushCount(),
+                                conflicts: try store.conflictedRecords().count,
+                                rejectedChanges: try store.rejectedChanges().count,
+                                leaseRemaining: try store.leaseStatus.remaining)
+        status.heldRecords = try store.heldRecords().count
+        return status
     }
 }

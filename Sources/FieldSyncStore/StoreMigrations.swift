@@ -8,11 +8,31 @@ enum StoreMigrations {
         migrator.registerMigration("v1") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: v2)
+        }
         return migrator
     }
 
     /// The identifier of the newest migration this code knows.
-    static let latest = "v1"
+    static let latest = "v2"
+
+    // Pulled states this version cannot store (a newer record type or schema version, a malformed or
+    // disagreeing state) are held here, sealed whole, in the transaction that advances the checkpoint:
+    // the cursor moves on without losing them, and a newer version can apply them.
+    static let v2 = """
+        CREATE TABLE held_record (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            recordID TEXT NOT NULL,
+            type TEXT NOT NULL,
+            code TEXT NOT NULL,
+            message TEXT NOT NULL,
+            sealedState TEXT NOT NULL,
+            cursor TEXT NOT NULL,
+            heldAt INTEGER NOT NULL
+        );
+        CREATE INDEX held_record_by_record ON held_record(recordID);
+        """
 
 
     // One row per record. The index columns are derived from `state` on every write so that lists and

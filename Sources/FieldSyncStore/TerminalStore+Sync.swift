@@ -144,6 +144,33 @@ extension TerminalStore {
         }
     }
 
+    // MARK: - Held records
+
+    /// Keeps a pulled state this version cannot store, sealed whole (it may hold personal data of a
+    /// type whose sensitive fields this version does not know), so that moving the checkpoint past it
+    /// loses nothing.
+    private func hold(_ state: RecordState, rejection: Rejection, cursor: String, _ db: Database) throws {
+        let json = String(decoding: RecordStateJSON.encode(state), as: UTF8.self)
+        try db.execute(sql: """
+            INSERT INTO held_record (recordID, type, code, message, sealedState, cursor, heldAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [state.id.rawValue, state.type.rawValue, rejection.code.rawValue, rejection.message,
+                             try cipher.seal(json, context: "held:\(state.id.rawValue)"), cursor, now()])
+    }
+
+    /// Pulled states held back because this version could not store them, oldest first, opened.
+    public func heldRecords() throws -> [HeldRecord] {
+        try reading("reading held records") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM held_record ORDER BY id").map { row in
+                let id: String = row["recordID"]
+                let json = try cipher.open(row["sealedState"], context: "held:\(id)")
+                return HeldRecord(state: try StateJSON.decode(Data(json.utf8)),
+                                  reason: Rejection(RejectionCode(rawValue: row["code"]), message: row["message"]),
+                                  cursor: row["cursor"], heldAt: row["heldAt"])
+            }
+        }
+    }
+
     // MARK: - Pull
 
     /// The cursor of the last applied page, or nil before the first pull.
@@ -168,6 +195,12 @@ extension TerminalStore {
             // join, seal, encode: most of the cost) runs on every core.
             var applied = AppliedPage(cursor: page.cursor)
             let records = Self.uniqueRecords(page.records, skipping: &applied.skipped)
+            for skipped in applied.skipped {
+                // A repeat claiming another record type: hold the copies that were set aside.
+                for copy in page.records where copy.id == skipped.id && copy.type == skipped.type {
+                    try hold(copy, rejection: skipped.rejection, cursor: page.cursor, db)
+                }
+            }
             let rows = try records.map { try fetchRawRow($0.id, db) }
             let outcomes = try Self.parallelMap(records.indices) { index in
                 try pulledOutcome(records[index], local: rows[index], replica: replica)
@@ -177,6 +210,7 @@ extension TerminalStore {
                 switch outcome {
                 case .skipped(let rejection):
                     applied.skipped.append(.init(id: incoming.id, type: incoming.type, rejection: rejection))
+                    try hold(incoming, rejection: rejection, cursor: page.cursor, db)
                 case .unchanged(let stamp):
                     latest = max(latest, stamp)
                     applied.unchanged += 1

@@ -44,6 +44,8 @@ struct StatusCommand: AsyncParsableCommand {
             "Outbox       \(status.outbox) records waiting to be pushed",
             "Conflicts    \(status.conflicts)" + (status.conflicts > 0 ? "  (fieldsync conflicts list)" : ""),
             "Rejected     \(status.rejectedChanges)" + (status.rejectedChanges > 0 ? "  (kept; see fieldsync record list --rejected)" : ""),
+            "Held         \(status.heldRecords ?? 0)" + ((status.heldRecords ?? 0) > 0
+                ? "  (pulled records this version cannot store, kept whole: upgrade FieldSync)" : ""),
             "Receipts     \(status.leaseRemaining) numbers left in the lease",
         ])
     }

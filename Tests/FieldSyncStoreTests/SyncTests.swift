@@ -138,7 +138,7 @@ struct SyncTests {
         #expect(try fixture.store.pendingPushCount() == 0)
     }
 
-    @Test("records of unknown types or malformed states are skipped and reported, the rest applied")
+    @Test("records of unknown types or malformed states are held, sealed, and reported; the rest applied")
     func skipsBadRecords() throws {
         let fixture = try StoreFixture()
         let good = try StoreFixture.remoteCreate(.patrolSignIn, id: "peer-1", StoreFixture.signIn().operations, wall: fixture.clock.now)
@@ -153,5 +153,10 @@ struct SyncTests {
         #expect(applied.skipped.map(\.rejection.code) == [.unknownRecordType, .malformedState])
         #expect(try fixture.store.count() == 1)
         #expect(try fixture.store.checkpoint == "c-9")
+        // The checkpoint moved past them, but nothing the server sent is lost: they are held whole.
+        let held = try fixture.store.heldRecords()
+        #expect(held.map(\.state) == [unknown, malformed])
+        #expect(held.map(\.reason.code) == [.unknownRecordType, .malformedState])
+        #expect(held.allSatisfy { $0.cursor == "c-9" })
     }
 }
