@@ -22,6 +22,9 @@ public struct SyncEngine: Sendable {
     public var pageSize: Int
     /// Fresh batch ids (UUIDs in production; injected for deterministic tests).
     public var makeBatchID: @Sendable () -> String
+    /// Most bytes of record JSON in one push, well under the server's 16 MiB body limit: a batch of long
+    /// case files must not be refused whole (413) on every attempt, which would also stop the pull.
+    public var maxBatchBytes = 8 << 20
     /// Guards against a server or store bug that would otherwise loop forever.
     public var maxRoundTrips = 100_000
 
@@ -33,6 +36,17 @@ public struct SyncEngine: Sendable {
         self.batchSize = batchSize
         self.pageSize = pageSize
         self.makeBatchID = makeBatchID
+    }
+
+    /// The longest prefix of `states` within `bytes` of JSON, and at least one state, so the outbox
+    /// always drains (the rest go in the next round trip of the same sync).
+    static func withinBudget(_ states: [RecordState], bytes: Int) -> [RecordState] {
+        var used = 0
+        for (index, state) in states.enumerated() {
+            used += RecordStateJSON.encode(state).count
+            if used > bytes && index > 0 { return Array(states[..<index]) }
+        }
+        return states
     }
 
     private static func result<Value>(_ body: () async throws(ClientError) -> Value) async -> Result<Value, ClientError> {
@@ -58,7 +72,7 @@ public struct SyncEngine: Sendable {
             guard report.roundTrips < maxRoundTrips else {
                 throw ClientError(.malformedResponse, "sync did not converge after \(maxRoundTrips) round trips")
             }
-            let pending = try store.pendingPush(limit: batchSize)
+            let pending = Self.withinBudget(try store.pendingPush(limit: batchSize), bytes: maxBatchBytes)
             let push = pending.isEmpty ? nil : PushRequest(batchID: makeBatchID(), records: pending)
             let request = SyncRequest(push: push, pull: PullRequest(cursor: try store.pullCursor(), limit: pageSize))
             let response: SyncResponse
