@@ -139,13 +139,13 @@ public final class TerminalStore: Sendable {
     }
 
     /// Destroys a revoked terminal's data and key: the database file and its WAL are removed and the key
-    /// file is overwritten and removed. Every later call on this store throws `.wiped`.
+    /// file is overwritten and removed. Every later call on this store throws `.wiped`; `wipe()` itself
+    /// may be called again, so a wipe interrupted by a failure can be finished.
     public func wipe() throws {
-        try checkNotWiped()
         wipedFlag.withLock { $0 = true }
         // Sealed values are unreadable without the key: destroy it first, so a failure below still
         // leaves nothing personal readable.
-        try KeyFile.destroy(at: keyFilePath)
+        if FileManager.default.fileExists(atPath: keyFilePath) { try KeyFile.destroy(at: keyFilePath) }
         try? pool.close()
         for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
             try FileManager.default.removeItem(atPath: path + suffix)
