@@ -90,6 +90,18 @@ extension SQLiteStorage {
                 );
                 """)
         }
+        // One row per issued incident receipt number: the number a reporter is handed names one case only.
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: """
+                CREATE TABLE receipt_numbers (
+                    number TEXT PRIMARY KEY NOT NULL,
+                    record_id TEXT NOT NULL
+                ) WITHOUT ROWID;
+                INSERT OR IGNORE INTO receipt_numbers (number, record_id)
+                    SELECT json_extract(state, '$.fields.receiptNumber[0].value'), id FROM records
+                    WHERE type = 'incidentReport' AND json_extract(state, '$.fields.receiptNumber[0].value') IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

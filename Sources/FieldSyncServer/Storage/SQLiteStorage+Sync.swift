@@ -21,7 +21,12 @@ extension SQLiteStorage {
             for (index, incoming) in batch.records.enumerated() {
                 let prepared = batch.encoded.isEmpty ? nil : batch.encoded[index]
                 let current = try Self.storedRecord(db, id: incoming.id)
-                switch admit(incoming, current) {
+                var admission = admit(incoming, current)
+                if case .store(let state, _, _, _, _) = admission, current == nil,
+                   let taken = try Self.claimReceiptNumber(db, for: state) {
+                    admission = .reject(taken, current: nil)
+                }
+                switch admission {
                 case .store(let state, let delta, let units, let needsPerson, let isIncoming):
                     let reuse = isIncoming ? prepared : nil
                     let stateJSON = reuse?.json ?? RecordStateJSON.encode(state)
@@ -62,6 +67,19 @@ extension SQLiteStorage {
                                        try encoder.encode(results), batch.receivedAt])
             return AppliedPush(results: results, replayed: false)
         }
+    }
+
+    /// Records the receipt number of a new incident report, or says which case already holds it. Leases
+    /// keep honest terminals apart; this catches a terminal restored from a backup, or a hostile one.
+    static func claimReceiptNumber(_ db: Database, for state: RecordState) throws -> Rejection? {
+        guard state.type == .incidentReport, let number = state.entries("receiptNumber").first?.value.stringValue else { return nil }
+        if let holder = try String.fetchOne(db, sql: "SELECT record_id FROM receipt_numbers WHERE number = ?", arguments: [number]),
+           holder != state.id.rawValue {
+            return Rejection(.invalidValue, fields: ["receiptNumber"],
+                             message: "receipt number \(number) was already issued to another case; issue a new one from the lease")
+        }
+        try db.execute(sql: "INSERT OR IGNORE INTO receipt_numbers (number, record_id) VALUES (?, ?)", arguments: [number, state.id.rawValue])
+        return nil
     }
 
     public func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int) async throws -> StoredPage {
