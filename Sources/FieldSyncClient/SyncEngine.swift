@@ -68,6 +68,7 @@ public struct SyncEngine: Sendable {
             throw ClientError(.notEnrolled, "this terminal is not enrolled: run `fieldsync daemon` with an enrollment token first")
         }
         var report = Report()
+        var cursorReset = false
         while true {
             guard report.roundTrips < maxRoundTrips else {
                 throw ClientError(.malformedResponse, "sync did not converge after \(maxRoundTrips) round trips")
@@ -85,6 +86,13 @@ public struct SyncEngine: Sendable {
                 response = answer
             case .failure(let error):
                 if error.code == .revoked { try store.wipe() }
+                // A server restored from a backup no longer knows our cursor: start the pull over
+                // (joins are idempotent) rather than stall. Once per sync, so a bug cannot loop.
+                if error.protocolError?.code == .invalidCursor, try store.pullCursor() != nil, !cursorReset {
+                    try store.resetPullCursor()
+                    cursorReset = true
+                    continue
+                }
                 throw error
             }
             report.roundTrips += 1

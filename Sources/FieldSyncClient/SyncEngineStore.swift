@@ -13,6 +13,8 @@ public protocol SyncEngineStore: Sendable {
     func acknowledge(pushed: [RecordState], response: PushResponse) throws
     /// The cursor of the last applied pull page.
     func pullCursor() throws -> String?
+    /// Forgets the pull cursor (the server answered `invalidCursor`): the next pull starts over.
+    func resetPullCursor() throws
     /// Joins a pulled page and stores its cursor, in one transaction. Returns records now in conflict.
     func apply(page: PullPage) throws -> [RecordID]
     /// Corrects the terminal's hybrid clock by the server's time.

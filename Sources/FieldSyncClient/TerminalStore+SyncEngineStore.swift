@@ -12,6 +12,10 @@ extension TerminalStore: SyncEngineStore {
         try checkpoint
     }
 
+    public func resetPullCursor() throws {
+        try resetCheckpoint()
+    }
+
     public func apply(page: PullPage) throws -> [RecordID] {
         // The store's richer report (inserted, updated, skipped) is for status displays; the engine
         // only reports what a person now has to look at.

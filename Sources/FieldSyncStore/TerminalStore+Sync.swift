@@ -144,6 +144,15 @@ extension TerminalStore {
         }
     }
 
+    /// Forgets the pull checkpoint, so that the next pull starts from the beginning. For a server that
+    /// no longer knows the cursor (`invalidCursor`, e.g. restored from a backup): re-pulling everything
+    /// is safe, because joining a state already held changes nothing.
+    public func resetCheckpoint() throws {
+        try writing("resetting the checkpoint") { db in
+            try db.execute(sql: "DELETE FROM meta WHERE key = 'checkpoint'")
+        }
+    }
+
     // MARK: - Held records
 
     /// Keeps a pulled state this version cannot store, sealed whole (it may hold personal data of a
