@@ -24,6 +24,9 @@ struct AtomicityAuditTests {
             Issue.record("the failing batch reported success")
         } catch let error as ServerError {
             #expect(error.code == .unavailable && error.status == .serviceUnavailable)
+            // The device is told to retry; the SQL error stays in the server's log.
+            #expect(!error.protocolError.message.contains("injected failure"))
+            #expect(error.underlying?.contains("injected failure") == true)
         }
         for table in ["records", "history", "record_units", "batches", "quarantine"] { #expect(try harness.count(table) == 0, "\(table)") }
         #expect(try harness.count("audit") == audit)

@@ -19,6 +19,9 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             return response
         } catch let error as ServerError {
             record(error.status.code)
+            if let underlying = error.underlying {
+                context.logger.error("storage failure", metadata: ["error": "\(underlying)", "path": "\(request.uri.path)"])
+            }
             throw error
         } catch let error as any HTTPResponseError {
             // Hummingbird's own errors (no route, wrong method) get the protocol's body shape as well.

@@ -7,6 +7,9 @@ import Hummingbird
 /// it to a status in exactly one place (`status`) and answers with the `ProtocolError` JSON body.
 public struct ServerError: Error, Hashable, Sendable, CustomStringConvertible {
     public var protocolError: ProtocolError
+    /// The cause, for the server's own log only: storage errors name tables, paths and SQL, which a
+    /// device has no business reading.
+    public var underlying: String?
 
     public init(_ code: ProtocolError.Code, _ message: String, retryAfterSeconds: Int? = nil, wipe: Bool = false) {
         protocolError = ProtocolError(code, message, retryAfterSeconds: retryAfterSeconds, wipe: wipe)
@@ -15,10 +18,14 @@ public struct ServerError: Error, Hashable, Sendable, CustomStringConvertible {
     public init(_ error: ProtocolError) { protocolError = error }
 
     public var code: ProtocolError.Code { protocolError.code }
-    public var description: String { protocolError.description }
+    public var description: String {
+        underlying.map { "\(protocolError.description) [\($0)]" } ?? protocolError.description
+    }
 
     static func unavailable(_ underlying: any Error) -> ServerError {
-        ServerError(.unavailable, "the server cannot use its storage now: \(underlying)", retryAfterSeconds: 5)
+        var error = ServerError(.unavailable, "the server cannot use its storage now; retry later", retryAfterSeconds: 5)
+        error.underlying = "\(underlying)"
+        return error
     }
 }
 
