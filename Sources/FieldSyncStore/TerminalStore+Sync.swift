@@ -289,6 +289,12 @@ extension TerminalStore {
         if let local, local.type != incoming.type {
             return .skipped(Rejection(.malformedState, message: "record \(incoming.id) is held as a \(local.type)"))
         }
+        // One dot, one write: a pulled state that disagrees (a reused replica id, a server fault) is held,
+        // never joined, or the two sides would diverge for good. Sealed values compare by dot, stamp, author.
+        if let local, let disagreement = schema.disagreement(between: local, and: incoming,
+                                                             ignoringValuesOf: Set(schema.sensitiveFields)) {
+            return .skipped(disagreement)
+        }
         let joined = local.map { $0.joined(with: incoming) } ?? incoming
         let acked = max(raw?.ackedCounter ?? 0, incoming.context[replica])
         if let local, let raw, joined == local, acked == raw.ackedCounter { return .unchanged(stamp) }
@@ -306,6 +312,9 @@ extension TerminalStore {
         let local = try raw.map(open)
         if let local, local.record.type != incoming.type {
             return .skipped(Rejection(.malformedState, message: "record \(incoming.id) is held as a \(local.record.type)"))
+        }
+        if let local, let disagreement = schema.disagreement(between: local.record.state, and: incoming) {
+            return .skipped(disagreement)
         }
         let joined = local.map { $0.record.state.joined(with: incoming) } ?? incoming
         let acked = max(local?.ackedCounter ?? 0, incoming.context[replica])

@@ -160,3 +160,21 @@ struct SyncTests {
         #expect(held.allSatisfy { $0.cursor == "c-9" })
     }
 }
+
+@Suite("Pulled states that disagree")
+struct DisagreementTests {
+    @Test("a pulled state whose dot names a different write is held, not joined; the local state is untouched")
+    func heldNotJoined() throws {
+        let fixture = try StoreFixture()
+        let good = try StoreFixture.remoteCreate(.patrolSignIn, id: "peer-1", StoreFixture.signIn().operations, wall: fixture.clock.now)
+        try fixture.store.apply(page: StoreFixture.page([good], cursor: "c-1"))
+        let before = try fixture.store.record(good.id)?.state
+        var forged = good
+        forged.fields["checkpoint"]![0].value = "CP-FORGED"
+        let applied = try fixture.store.apply(page: StoreFixture.page([forged], cursor: "c-2"))
+        #expect(applied.skipped.map(\.rejection.code) == [.malformedState])
+        #expect(try fixture.store.record(good.id)?.state == before)
+        #expect(try fixture.store.heldRecords().map(\.state) == [forged])
+        #expect(try fixture.store.checkpoint == "c-2")
+    }
+}
