@@ -26,3 +26,12 @@ struct ReceiptNumberTests {
                                        from: second)[0].sequence != nil)
     }
 }
+
+@Test("a station whose code cannot prefix receipt numbers gets no enrollment token")
+func longStationCode() async throws {
+    let harness = try await Harness()
+    await #expect(throws: ServerError.self) {
+        _ = try await harness.service.createEnrollmentToken(station: UnitID("KHH.PRECINCT03.STATION0123"))
+    }
+    _ = try await harness.service.createEnrollmentToken(station: UnitID("KH.P03.S012"))
+}

@@ -17,6 +17,11 @@ extension SyncService {
     /// A new one-time enrollment token for `station`. The token text is returned once; only its hash is kept.
     public func createEnrollmentToken(station: UnitID, lifetime: Int64? = nil) async throws -> IssuedEnrollmentToken {
         guard station.isWellFormed else { throw ServerError(.malformedRequest, "'\(station)' is not a unit code") }
+        // The station code prefixes its terminals' receipt numbers, which the protocol caps at 24 bytes:
+        // refuse here rather than after a terminal has used its one-time token.
+        guard station.rawValue.utf8.count <= 24 else {
+            throw ServerError(.malformedRequest, "station code '\(station)' is longer than 24 bytes, the receipt-number prefix limit")
+        }
         let token = DeviceCredential.base64URL(randomBytes(32))
         let now = self.now
         let expiresAt = now + (lifetime ?? settings.enrollmentTokenLifetime)
