@@ -99,6 +99,22 @@ struct WriteTests {
         #expect(try fixture.store.clock() == clockBefore)
     }
 
+    @Test("after the server's time corrects the clock, local stamps follow the server, never going backwards")
+    func clockCorrection() throws {
+        let fixture = try StoreFixture()
+        let before = try fixture.store.createPatrolSignIn(StoreFixture.signIn(), by: StoreFixture.officer)
+        let ahead = fixture.clock.now + 60_000
+        try fixture.store.correctClock(serverTime: ahead)
+        let after = try fixture.store.createPatrolSignIn(StoreFixture.signIn(), by: StoreFixture.officer)
+        #expect(after.state.entries("unit")[0].stamp == HLCTimestamp(wall: ahead))
+        // A server far behind pulls the physical clock back, yet stamps keep increasing.
+        try fixture.store.correctClock(serverTime: fixture.clock.now - 3_600_000)
+        let later = try fixture.store.createPatrolSignIn(StoreFixture.signIn(), by: StoreFixture.officer)
+        #expect(later.state.entries("unit")[0].stamp > after.state.entries("unit")[0].stamp)
+        #expect(before.state.entries("unit")[0].stamp < after.state.entries("unit")[0].stamp)
+        #expect(try fixture.store.clock().correction == -3_600_000)
+    }
+
     @Test("writes need an enrolled identity; unknown records are .notFound")
     func needsEnrollmentAndRecord() throws {
         let fixture = try StoreFixture(enrolled: false)
