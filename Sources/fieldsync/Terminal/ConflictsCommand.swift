@@ -166,27 +166,45 @@ struct ConflictsCommand: AsyncParsableCommand {
             guard let conflict = try store.describeConflict(recordID) else {
                 throw CLIFailure(CLIFailure.notFound, "\(id) holds no concurrent values on this terminal")
             }
-            var values = try assignments.map(FieldAssignment.init)
-            if let field, let value { values.append(try FieldAssignment("\(field)=\(value)")) }
-            guard !values.isEmpty || !take.isEmpty else {
-                throw CLIFailure(CLIFailure.usage, "say how to resolve: --take field=N or --set field=value")
-            }
             var record: FieldSyncStore.StoredRecord?
-            for choice in take {
+            for decision in try decisions(for: conflict) {
+                switch decision {
+                case .take(let field, let entry):
+                    record = try store.resolveConflict(recordID, field: field, choosing: entry.dot, by: author)
+                case .write(let field, let value):
+                    record = try store.resolveConflict(recordID, field: field, value: value, by: author)
+                }
+            }
+            guard let record else { return }
+            if terminal.json { return try Output.json(RecordView(record)) }
+            Output.lines(["Resolved (pending sync; run `fieldsync sync` or let the daemon do it):"] + RecordView.lines(record))
+        }
+
+        /// One field's decision: keep a listed value, or write a new one.
+        enum Decision {
+            case take(String, FieldEntry)
+            case write(String, FieldValue)
+        }
+
+        /// The decisions the options ask for, `--take` first, then `--set` and `--field/--value`, checked
+        /// against `conflict` as `conflicts show` lists it.
+        private func decisions(for conflict: ConflictDescription) throws -> [Decision] {
+            var decisions: [Decision] = try take.map { choice in
                 let parts = choice.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2, let index = Int(parts[1]),
                       let described = conflict.fields.first(where: { $0.name == parts[0] }),
                       described.candidates.indices.contains(index - 1) else {
                     throw CLIFailure(CLIFailure.usage, "--take \(choice): name a conflicted field and a listed value number")
                 }
-                record = try store.resolveConflict(recordID, field: parts[0], choosing: described.candidates[index - 1].dot, by: author)
+                return .take(parts[0], described.candidates[index - 1])
             }
-            for assignment in values {
-                record = try store.resolveConflict(recordID, field: assignment.field, value: assignment.value, by: author)
+            var values = try assignments.map(FieldAssignment.init)
+            if let field, let value { values.append(try FieldAssignment("\(field)=\(value)")) }
+            decisions += values.map { .write($0.field, $0.value) }
+            guard !decisions.isEmpty else {
+                throw CLIFailure(CLIFailure.usage, "say how to resolve: --take field=N or --set field=value")
             }
-            guard let record else { return }
-            if terminal.json { return try Output.json(RecordView(record)) }
-            Output.lines(["Resolved (pending sync; run `fieldsync sync` or let the daemon do it):"] + RecordView.lines(record))
+            return decisions
         }
 
         /// The administrator's path: the server writes the decision as its own replica, in the officer's name.
@@ -198,20 +216,12 @@ struct ConflictsCommand: AsyncParsableCommand {
             let admin = try source.admin()
             let path = "/records/\(id)"
             let conflict = try await admin.get("/conflicts/\(id)", as: ConflictDescription.self)
-            var decisions: [(String, FieldValue)] = try assignments.map(FieldAssignment.init).map { ($0.field, $0.value) }
-            if let field, let value { let assignment = try FieldAssignment("\(field)=\(value)"); decisions.append((assignment.field, assignment.value)) }
-            for choice in take {
-                let parts = choice.split(separator: "=", maxSplits: 1).map(String.init)
-                guard parts.count == 2, let index = Int(parts[1]),
-                      let described = conflict.fields.first(where: { $0.name == parts[0] }),
-                      described.candidates.indices.contains(index - 1) else {
-                    throw CLIFailure(CLIFailure.usage, "--take \(choice): name a conflicted field and a listed value number")
-                }
-                decisions.append((parts[0], described.candidates[index - 1].value))
-            }
-            guard !decisions.isEmpty else { throw CLIFailure(CLIFailure.usage, "say how to resolve: --take field=N or --set field=value") }
             var results: [RecordResult] = []
-            for (field, value) in decisions {
+            for decision in try decisions(for: conflict) {
+                let (field, value): (String, FieldValue) = switch decision {
+                case .take(let field, let entry): (field, entry.value)
+                case .write(let field, let value): (field, value)
+                }
                 results.append(try await admin.post(path + "/resolve", ConflictResolution(
                     field: field, value: value, officer: OfficerID(officer), reason: reason), as: RecordResult.self))
             }
