@@ -67,7 +67,7 @@ public final class PostgresStorage: SyncStorage {
     }
 
     /// Parses a libpq-style connection URL. `sslmode` is `disable`, `prefer` (default) or `require`.
-    static func configuration(url: String) throws -> PostgresClient.Configuration {
+    package static func configuration(url: String) throws -> PostgresClient.Configuration {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
               let host = components.host, !host.isEmpty, let user = components.user, !user.isEmpty else {
             throw ServerConfigError("storage.postgresURL must look like postgres://user:password@host:5432/database")
@@ -178,5 +178,14 @@ extension PostgresStorage {
     /// Every row of `query`, undecoded (for counting what a statement returned).
     func fetchRows(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [PostgresRow] {
         try await connection.query(query, logger: logger).collect()
+    }
+}
+
+extension PostgresStorage {
+    /// Runs one statement outside a transaction (CREATE DATABASE and the like): for tools and tests.
+    package func execute(unsafeSQL sql: String) async throws {
+        try await client.withConnection { connection in
+            _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        }
     }
 }
