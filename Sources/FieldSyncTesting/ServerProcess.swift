@@ -34,7 +34,7 @@ public final class ServerProcess: @unchecked Sendable {
         process.arguments = ["server", "--listen", "127.0.0.1:0"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-server-\(UUID().uuidString).log").path
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         let output = Pipe()
         process.standardOutput = output
@@ -65,11 +65,12 @@ public final class ServerProcess: @unchecked Sendable {
         return ServerProcess(process: process, port: port, logPath: logPath)
     }
 
-    /// SIGTERM (graceful) and wait.
+    /// SIGTERM (graceful) and wait; the log is removed when the server exited cleanly.
     public func stop() {
         guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
+        if process.terminationStatus == 0 { try? FileManager.default.removeItem(atPath: logPath) }
     }
 
     /// SIGKILL: the process dies wherever it is, as in a power cut of the node.
