@@ -54,7 +54,7 @@ final class ServerProcess {
         let path = "/proc/\(pid.map(String.init) ?? "self")/status"
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return 0 }
         for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
-            let number = line.dropFirst(name.count + 1).split(separator: " ").first.flatMap { Int($0) } ?? 0
+            let number = line.dropFirst(name.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int($0) } ?? 0
             return number * 1024
         }
         return 0

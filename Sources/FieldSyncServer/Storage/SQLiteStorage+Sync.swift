@@ -44,6 +44,7 @@ extension SQLiteStorage {
                             units = excluded.units, needs_person = excluded.needs_person
                         """).execute(arguments: [state.id.rawValue, state.type.rawValue, sequence, stateJSON,
                                                  units.map(\.rawValue).sorted().joined(separator: " "), needsPerson])
+                    try Self.indexScopes(db, id: state.id, units: units, sequence: sequence, previous: current)
                     for unit in units where current?.units.contains(unit) != true {
                         try db.cachedStatement(sql: "INSERT OR IGNORE INTO record_units (record_id, unit) VALUES (?, ?)")
                             .execute(arguments: [state.id.rawValue, unit.rawValue])
@@ -87,23 +88,11 @@ extension SQLiteStorage {
         return try await pool.read { db in
             let head = try Self.headSequence(db)
             guard !scopes.isEmpty else { return StoredPage(states: [], cursor: max(cursor, head), hasMore: false, head: head) }
-            // A unit is within a scope when it is the scope or starts with the scope and a dot.
-            let match = Array(repeating: "(u.unit = ? OR substr(u.unit, 1, ?) = ?)", count: scopes.count).joined(separator: " OR ")
-            var arguments: StatementArguments = [Int64(cursor)]
-            for scope in scopes {
-                arguments += [scope.rawValue, scope.rawValue.utf8.count + 1, scope.rawValue + "."]
-            }
-            arguments += [limit + 1]
-            let statement = try db.cachedStatement(sql: """
-                SELECT r.seq, r.state FROM records r
-                WHERE r.seq > ? AND EXISTS (SELECT 1 FROM record_units u WHERE u.record_id = r.id AND (\(match)))
-                ORDER BY r.seq LIMIT ?
-                """)
+            let rows = try Self.scopedChanges(db, after: cursor, scopes: scopes, limit: limit + 1)
             var states: [Data] = []
             states.reserveCapacity(min(limit, 1_000))
             var last = cursor
             var hasMore = false
-            let rows = try Row.fetchCursor(statement, arguments: arguments)
             while let row = try rows.next() {
                 if states.count == limit { hasMore = true; break }
                 last = UInt64(row[0] as Int64)

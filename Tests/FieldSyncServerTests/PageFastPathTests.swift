@@ -1,0 +1,64 @@
+import FieldSyncCore
+@testable import FieldSyncServer
+import Foundation
+import Testing
+
+@Suite("Fast page parser (terminal side) agrees with JSONDecoder")
+struct PageFastPathTests {
+    /// A sync answer as the server sends it: the push answer from JSONEncoder, the page spliced from stored JSON.
+    static func syncBody() throws -> Data {
+        let states = try PushBodyFastPathTests.samples()
+        let page = StoredPage(states: states.map(RecordStateJSON.encode), cursor: 42, hasMore: true, head: 50)
+        let push = PushResponse(batchID: "b-1", results: [
+            RecordResult(id: RecordID("i-1"), outcome: .accepted(seq: 7)),
+            RecordResult(id: RecordID("p-1"), outcome: .rejected(Rejection(.locked, fields: ["narrative"], message: "closed"),
+                                                                   current: states[1])),
+        ], serverTime: 1_795_420_800_000)
+        var json = Data("{\"protocolVersion\":1,\"push\":".utf8)
+        json.append(try JSONEncoder().encode(push))
+        json.append(contentsOf: Array(",\"pull\":".utf8))
+        json.append(WireBody.pullPageJSON(page, serverTime: 1_795_420_800_001))
+        json.append(contentsOf: Array(",\"serverTime\":1795420800002}".utf8))
+        return json
+    }
+
+    @Test("sync answers and pull pages parse to what JSONDecoder gives")
+    func validBodies() throws {
+        let body = try Self.syncBody()
+        let fast = RecordStateJSON.decodeFast(SyncResponse.self, from: body)
+        #expect(fast != nil)
+        #expect(fast == (try JSONDecoder().decode(SyncResponse.self, from: body)))
+        #expect(fast?.pull?.records.count == 4 && fast?.push?.results.count == 2)
+        let page = WireBody.pullPageJSON(StoredPage(states: [], cursor: 3, hasMore: false, head: 3), serverTime: 9)
+        let empty = RecordStateJSON.decodeFast(PullPage.self, from: page)
+        #expect(empty != nil && empty == (try JSONDecoder().decode(PullPage.self, from: page)))
+        #expect(RecordStateJSON.decodeFast(SyncResponse.self, from: Data(#"{"protocolVersion":1,"serverTime":5}"#.utf8))?.serverTime == 5)
+    }
+
+    @Test("truncated and edited answers: the fast path gives up or agrees with JSONDecoder, never differs")
+    func brokenBodies() throws {
+        let body = Array(try Self.syncBody())
+        var variants: [[UInt8]] = stride(from: 0, to: body.count, by: 3).map { Array(body[..<$0]) }
+        var seed: UInt64 = 0x9A6E
+        let replacements = Array("{}[]\",:0123456789-.eEtrufalsn \\u".utf8)
+        for _ in 0..<2_000 {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            var edited = body
+            edited[Int(seed >> 33) % edited.count] = replacements[Int(seed >> 20) % replacements.count]
+            variants.append(edited)
+        }
+        let text = String(decoding: body, as: UTF8.self)
+        for edit in [("\"hasMore\":true", "\"hasMore\":1"), ("\"cursor\":\"42\"", "\"cursor\":42"), ("\"push\":{", "\"push\":null,\"x\":{"),
+                     ("\"serverTime\":1795420800002", "\"serverTime\":1.5"), ("\"pull\":{", "\"pull\":{\"extra\":0,"),
+                     ("\"protocolVersion\":1,\"push\"", "\"protocolVersion\":2,\"push\"")] {
+            variants.append(Array(text.replacingOccurrences(of: edit.0, with: edit.1).utf8))
+        }
+        print("seed 0x9A6E, \(variants.count) variants")
+        for variant in variants {
+            let data = Data(variant)
+            if let fast = RecordStateJSON.decodeFast(SyncResponse.self, from: data) {
+                #expect(fast == (try? JSONDecoder().decode(SyncResponse.self, from: data)), "\(String(decoding: variant, as: UTF8.self))")
+            }
+        }
+    }
+}
