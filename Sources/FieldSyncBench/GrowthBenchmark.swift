@@ -57,10 +57,7 @@ enum GrowthBenchmark {
     }
 
     static func measureAtSize(storage: any SyncStorage, stations: [UnitID], work: Int, round: Int, stored: Int) async throws -> Figures {
-        let server = try await TestServer.start(storage: storage) { config in
-            config.service.rateLimit = nil
-            config.logLevel = .error
-        }
+        let server = try await ServerBenchmark.inProcessServer(on: storage)
         // A bureau-wide device (scope KH) writes the work, so its edits may reach any stored record.
         let own = try await server.enrollDevice(station: UnitID("KH"), name: "bureau-\(round)")
         let other = try await server.enrollDevice(station: stations[1], name: "other-\(round)")
@@ -97,10 +94,7 @@ enum GrowthBenchmark {
 
     /// One record edited many times: the cost of one more edit (push) and of pulling it, per history length.
     static func historyLength(storage: any SyncStorage, histories: [Int]) async throws -> [SummaryRow] {
-        let server = try await TestServer.start(storage: storage) { config in
-            config.service.rateLimit = nil
-            config.logLevel = .error
-        }
+        let server = try await ServerBenchmark.inProcessServer(on: storage)
         let station = UnitID("KH.P01.S001")
         let device = try await server.enrollDevice(station: station, name: "history")
         let factory = RecordFactory(replica: device.replica, station: station, now: server.clock.now)

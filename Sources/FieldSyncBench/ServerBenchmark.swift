@@ -19,10 +19,7 @@ enum ServerBenchmark {
         defer { directory.remove() }
 
         let storage = try await backend.open(directory: directory.path)
-        let server = try await TestServer.start(storage: storage) { config in
-            config.service.rateLimit = nil
-            config.logLevel = .error
-        }
+        let server = try await ServerBenchmark.inProcessServer(on: storage)
         let station = UnitID("KH.P03.S012")
         let enrolled = try await server.enrollDevice(station: station, name: "bench")
         let factory = RecordFactory(replica: enrolled.replica, station: station, now: server.clock.now)
@@ -58,6 +55,14 @@ enum ServerBenchmark {
             SummaryRow(suite: "server", what: "pull, \(backend.name), loopback HTTP", measured: String(format: "%.0f rec/s", pullRate),
                        raw: String(format: "GRDB select %.0f rows/s", raw.select), ratio: pullRate / raw.select, goal: ">= 100,000/s"),
         ]
+    }
+
+    /// A server in this process on `storage`, without a rate limit (one device sends everything).
+    static func inProcessServer(on storage: any SyncStorage) async throws -> TestServer {
+        try await TestServer.start(storage: storage) { config in
+            config.service.rateLimit = nil
+            config.logLevel = .error
+        }
     }
 
     /// Push request bodies of `batchSize` records each, encoded once before anything is timed.

@@ -56,7 +56,6 @@ enum StormBenchmark {
         let serverPeak = server.peakResidentBytes
         let exit = server.stop()
 
-        let check = try await StormCheck.run(terminals, backend: backend, directory: directory.path)
         let raw = try ServerBenchmark.rawGRDB(rows: terminals.flatMap(\.created).map { (id: $0.id.rawValue, json: RecordStateJSON.encode($0)) })
         let total = terminalCount * recordsEach
         let times = first.outcomes.map(\.seconds)
@@ -75,8 +74,11 @@ enum StormBenchmark {
                      megabytes(serverPeak), serverCPU, benchCPU, exit))
         print("errors: \(errors.failures) (goal 0); retried after 429: \(errors.rateLimited), after 503: \(errors.unavailable)")
         for message in errors.messages.prefix(5) { print("  " + message) }
+        print("load after: \(loadAverage()); checking every store against the server and every created record...")
+        let checkStart = ContinuousClock.now
+        let check = try await StormCheck.run(terminals, backend: backend, directory: directory.path)
         check.print()
-        print("load after: \(loadAverage())")
+        print(String(format: "(checked in %.0f s)", seconds(since: checkStart)))
         let scale = "\(terminalCount)×\(recordsEach)"
         return [
             SummaryRow(suite: "storm", what: "\(scale): converged", measured: String(format: "%.2f s", convergedAt), goal: "<= 15 s"),

@@ -27,26 +27,20 @@ struct PageFastPathTests {
         let body = try Self.syncBody()
         let fast = RecordStateJSON.decodeFast(SyncResponse.self, from: body)
         #expect(fast != nil)
-        #expect(fast == (try JSONDecoder().decode(SyncResponse.self, from: body)))
+        let slow = try JSONDecoder().decode(SyncResponse.self, from: body)
+        #expect(fast == slow)
         #expect(fast?.pull?.records.count == 4 && fast?.push?.results.count == 2)
         let page = WireBody.pullPageJSON(StoredPage(states: [], cursor: 3, hasMore: false, head: 3), serverTime: 9)
         let empty = RecordStateJSON.decodeFast(PullPage.self, from: page)
-        #expect(empty != nil && empty == (try JSONDecoder().decode(PullPage.self, from: page)))
+        let emptySlow = try JSONDecoder().decode(PullPage.self, from: page)
+        #expect(empty != nil && empty == emptySlow)
         #expect(RecordStateJSON.decodeFast(SyncResponse.self, from: Data(#"{"protocolVersion":1,"serverTime":5}"#.utf8))?.serverTime == 5)
     }
 
     @Test("truncated and edited answers: the fast path gives up or agrees with JSONDecoder, never differs")
     func brokenBodies() throws {
         let body = Array(try Self.syncBody())
-        var variants: [[UInt8]] = stride(from: 0, to: body.count, by: 3).map { Array(body[..<$0]) }
-        var seed: UInt64 = 0x9A6E
-        let replacements = Array("{}[]\",:0123456789-.eEtrufalsn \\u".utf8)
-        for _ in 0..<2_000 {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
-            var edited = body
-            edited[Int(seed >> 33) % edited.count] = replacements[Int(seed >> 20) % replacements.count]
-            variants.append(edited)
-        }
+        var variants = PushBodyFastPathTests.variants(of: body, truncatedEvery: 3, seed: 0x9A6E, edits: 2_000)
         let text = String(decoding: body, as: UTF8.self)
         for edit in [("\"hasMore\":true", "\"hasMore\":1"), ("\"cursor\":\"42\"", "\"cursor\":42"), ("\"push\":{", "\"push\":null,\"x\":{"),
                      ("\"serverTime\":1795420800002", "\"serverTime\":1.5"), ("\"pull\":{", "\"pull\":{\"extra\":0,"),
