@@ -68,7 +68,10 @@ let package = Package(
         ),
         .target(
             name: "FieldSyncTesting",
-            dependencies: ["FieldSyncCore", "FieldSyncStore", "FieldSyncClient", "FieldSyncServer"]
+            dependencies: [
+                "FieldSyncCore", "FieldSyncStore", "FieldSyncClient", "FieldSyncServer",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         .executableTarget(
             name: "fieldsync",

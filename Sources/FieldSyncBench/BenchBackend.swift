@@ -28,14 +28,17 @@ struct BenchBackend: Sendable {
             try await storage.prepare()
             return storage
         case .postgres:
-            // The lead's PostgresStorage goes here: `let storage = try await PostgresStorage.connect(url: postgresURL!)`,
-            // `try await storage.prepare()`, on a database emptied for the run.
-            throw BenchmarkError("the PostgreSQL backend is not in this build yet")
+            // The database must be empty for the storm and growth figures (a fresh one per run).
+            let storage = try PostgresStorage(url: postgresURL ?? "")
+            try await storage.prepare()
+            return storage
         }
     }
 
-    /// Releases what `open` acquired (PostgreSQL: `await storage.close()`). SQLite closes with the last reference.
-    func close(_ storage: any SyncStorage) async {}
+    /// Releases what `open` acquired. SQLite closes with the last reference.
+    func close(_ storage: any SyncStorage) async {
+        if let postgres = storage as? PostgresStorage { await postgres.close() }
+    }
 
     /// The `storage` object of a `fieldsync server` configuration file for the storage `open` made.
     func configKeys(directory: String) -> [String: String] {

@@ -40,9 +40,9 @@ enum StormBenchmark {
 
         let configPath = directory.path + "/server.json"
         try writeServerConfig(to: configPath, storage: backend.configKeys(directory: directory.path))
-        let server = try ServerProcess(binary: serverBinary, configPath: configPath)
+        let server = try MeasuredServer(binary: serverBinary, configPath: configPath)
         let baseURL = URL(string: "http://127.0.0.1:\(server.port)")!
-        let benchCPUBefore = ServerProcess.cpuSeconds(pid: nil)
+        let benchCPUBefore = MeasuredServer.cpuSeconds(pid: nil)
         let serverCPUBefore = server.cpuSeconds
 
         // The storm: every terminal at once.
@@ -52,7 +52,7 @@ enum StormBenchmark {
         let second = await syncAll(terminals, baseURL: baseURL, since: ContinuousClock.now)
         let convergedAt = seconds(since: stormStart)
         let serverCPU = server.cpuSeconds - serverCPUBefore
-        let benchCPU = ServerProcess.cpuSeconds(pid: nil) - benchCPUBefore
+        let benchCPU = MeasuredServer.cpuSeconds(pid: nil) - benchCPUBefore
         let serverPeak = server.peakResidentBytes
         let exit = server.stop()
 

@@ -33,7 +33,7 @@ enum TerminalSyncBenchmark {
         await backend.close(storage)
         let configPath = directory.path + "/server.json"
         try StormBenchmark.writeServerConfig(to: configPath, storage: backend.configKeys(directory: directory.path))
-        let server = try ServerProcess(binary: options.string("--server") ?? StormBenchmark.siblingExecutable("fieldsync"),
+        let server = try MeasuredServer(binary: options.string("--server") ?? StormBenchmark.siblingExecutable("fieldsync"),
                                        configPath: configPath)
         defer { _ = server.stop() }
         let transport = HTTPTransport(baseURL: URL(string: "http://127.0.0.1:\(server.port)")!, timeout: 120)
@@ -94,11 +94,11 @@ final class MemorySampler: @unchecked Sendable {
     let kernelPeakReset: Bool
 
     init() {
-        before = ServerProcess.statusField("VmRSS", pid: nil)
+        before = MeasuredServer.statusField("VmRSS", pid: nil)
         kernelPeakReset = (try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)) != nil
         Thread { [running, sampled, finished] in
             while running.get() {
-                let now = ServerProcess.statusField("VmRSS", pid: nil)
+                let now = MeasuredServer.statusField("VmRSS", pid: nil)
                 sampled.update { $0 = max($0, now) }
                 usleep(10_000)
             }
@@ -109,7 +109,7 @@ final class MemorySampler: @unchecked Sendable {
     func stop() -> (peak: Int, before: Int, source: String) {
         running.update { $0 = false }
         finished.wait()
-        let kernel = kernelPeakReset ? ServerProcess.statusField("VmHWM", pid: nil) : 0
+        let kernel = kernelPeakReset ? MeasuredServer.statusField("VmHWM", pid: nil) : 0
         return (max(kernel, sampled.get()), before, kernelPeakReset ? "VmHWM reset at the start, and VmRSS sampled every 10 ms" : "VmRSS sampled every 10 ms")
     }
 }

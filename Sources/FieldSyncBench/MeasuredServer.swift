@@ -5,7 +5,7 @@ import Glibc
 
 /// A `fieldsync server` in a process of its own, so that its memory and CPU time can be read from
 /// /proc/PID honestly, apart from the benchmark's terminals.
-final class ServerProcess {
+final class MeasuredServer {
     let process: Process
     let port: Int
     let pid: Int32
