@@ -6,13 +6,15 @@ import Testing
 @Suite("Fast page parser (terminal side) agrees with JSONDecoder")
 struct PageFastPathTests {
     /// A sync answer as the server sends it: the push answer from JSONEncoder, the page spliced from stored JSON.
-    static func syncBody() throws -> Data {
+    /// With `rejectedState`, a rejection carries the record's state: nested deeper than the direct reader
+    /// reads values, so the whole answer takes the JSONDecoder path (correct, only slower; rejections are rare).
+    static func syncBody(rejectedState: Bool = false) throws -> Data {
         let states = try PushBodyFastPathTests.samples()
         let page = StoredPage(states: states.map(RecordStateJSON.encode), cursor: 42, hasMore: true, head: 50)
         let push = PushResponse(batchID: "b-1", results: [
             RecordResult(id: RecordID("i-1"), outcome: .accepted(seq: 7)),
             RecordResult(id: RecordID("p-1"), outcome: .rejected(Rejection(.locked, fields: ["narrative"], message: "closed"),
-                                                                   current: states[1])),
+                                                                   current: rejectedState ? states[1] : nil)),
         ], serverTime: 1_795_420_800_000)
         var json = Data("{\"protocolVersion\":1,\"push\":".utf8)
         json.append(try JSONEncoder().encode(push))
@@ -30,6 +32,9 @@ struct PageFastPathTests {
         let slow = try JSONDecoder().decode(SyncResponse.self, from: body)
         #expect(fast == slow)
         #expect(fast?.pull?.records.count == 4 && fast?.push?.results.count == 2)
+        let deep = try Self.syncBody(rejectedState: true)
+        let deepSlow = try JSONDecoder().decode(SyncResponse.self, from: deep)
+        #expect(try WireCoding.decode(SyncResponse.self, from: deep) == deepSlow)
         let page = WireBody.pullPageJSON(StoredPage(states: [], cursor: 3, hasMore: false, head: 3), serverTime: 9)
         let empty = RecordStateJSON.decodeFast(PullPage.self, from: page)
         let emptySlow = try JSONDecoder().decode(PullPage.self, from: page)
