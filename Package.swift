@@ -85,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "FieldSyncBench",
             dependencies: [
-                "FieldSyncCore", "CZlib", "FieldSyncStore", "FieldSyncServer", "FieldSyncTesting",
+                "FieldSyncCore", "CZlib", "FieldSyncStore", "FieldSyncClient", "FieldSyncServer", "FieldSyncTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -35,33 +35,33 @@ enum CoreBenchmark {
         return (a, b)
     }
 
-    static func run(arguments: [String]) {
+    static func run(arguments: [String]) -> [SummaryRow] {
         let joins = Int(arguments.first ?? "") ?? 1_000_000
         let (a, b) = divergedPair()
         precondition(a.fields.count == 20 && b.fields.count == 20)
         var sink = 0
-        measure("join of two diverged 20-field states", operations: joins, unit: "joins") {
+        let diverged = measure("join of two diverged 20-field states", operations: joins, unit: "joins") {
             for _ in 0..<joins { sink &+= a.joined(with: b).fields.count }
         }
         let (c, d) = (a, a)
-        measure("join of two equal 20-field states", operations: joins, unit: "joins") {
+        let equal = measure("join of two equal 20-field states", operations: joins, unit: "joins") {
             for _ in 0..<joins { sink &+= c.joined(with: d).fields.count }
         }
 
         let records = (0..<10_000).map { typicalIncident(index: $0) }
         let encoder = JSONEncoder()
-        measure("Foundation JSONEncoder of typical incident reports", operations: records.count, unit: "records") {
+        let foundationEncode = measure("Foundation JSONEncoder of typical incident reports", operations: records.count, unit: "records") {
             sink &+= (try! encoder.encode(records)).count
         }
         let data = try! encoder.encode(records)
-        measure("Foundation JSONDecoder of typical incident reports", operations: records.count, unit: "records") {
+        let foundationDecode = measure("Foundation JSONDecoder of typical incident reports", operations: records.count, unit: "records") {
             sink &+= (try! JSONDecoder().decode([RecordState].self, from: data)).count
         }
-        measure("direct codec: encode of the same reports", operations: records.count, unit: "records") {
+        let directEncode = measure("direct codec: encode of the same reports", operations: records.count, unit: "records") {
             for record in records { sink &+= RecordStateJSON.encode(record).count }
         }
         let encoded = records.map(RecordStateJSON.encode)
-        measure("direct codec: decode of the same reports", operations: records.count, unit: "records") {
+        let directDecode = measure("direct codec: decode of the same reports", operations: records.count, unit: "records") {
             for data in encoded { sink &+= (try! RecordStateJSON.decode(data)).fields.count }
         }
         let raw = Double(data.count) / Double(records.count)
@@ -70,6 +70,17 @@ enum CoreBenchmark {
         let single = try! encoder.encode(records[0])
         print("one record alone: \(single.count) bytes JSON, \(gzipSize(single)) bytes gzip'd")
         if sink == 42 { print("") }
+        func rate(_ value: Double, _ unit: String) -> String { format(value) + " " + unit + "/s" }
+        return [
+            SummaryRow(suite: "core", what: "join, two diverged 20-field states", measured: rate(diverged, "joins"), goal: ">= 1M/s"),
+            SummaryRow(suite: "core", what: "join, two equal states (reconnect)", measured: rate(equal, "joins")),
+            SummaryRow(suite: "core", what: "encode incident report (direct codec)", measured: rate(directEncode, "rec"),
+                       raw: "Foundation " + rate(foundationEncode, "rec"), ratio: directEncode / foundationEncode),
+            SummaryRow(suite: "core", what: "decode incident report (direct codec)", measured: rate(directDecode, "rec"),
+                       raw: "Foundation " + rate(foundationDecode, "rec"), ratio: directDecode / foundationDecode),
+            SummaryRow(suite: "core", what: "bytes per record on the wire", measured: "\(Int(raw)) JSON, \(Int(zipped)) gzip'd",
+                       goal: "<= 300 gzip'd"),
+        ]
     }
 
     static func typicalIncident(index: Int) -> RecordState {

@@ -7,39 +7,76 @@ import GRDB
 /// Push ingest and pull throughput of a real server over loopback HTTP, each beside the raw GRDB
 /// insert and select rate of the same rows measured in the same run on the same machine.
 ///
-/// `fieldsync-bench server [--records 100000] [--batch 500] [--connections 4]`
+/// `fieldsync-bench server [--records 100000] [--batch 500] [--connections 4] [--backend sqlite|postgres]`
 enum ServerBenchmark {
-    static func run(arguments: [String]) async throws {
-        func option(_ name: String, _ fallback: Int) -> Int {
-            guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count, let value = Int(arguments[index + 1]) else { return fallback }
-            return value
-        }
-        let total = option("--records", 100_000)
-        let batchSize = option("--batch", 500)
-        let connections = option("--connections", 4)
+    static func run(arguments: [String]) async throws -> [SummaryRow] {
+        let options = BenchOptions(arguments)
+        let total = options.int("--records", 100_000)
+        let batchSize = options.int("--batch", 500)
+        let connections = options.int("--connections", 4)
+        let backend = try BenchBackend(options)
+        let directory = try ScratchDirectory("server")
+        defer { directory.remove() }
 
-        let server = try await TestServer.start { config in
-            config.service.rateLimit = nil
-            config.logLevel = .error
-        }
+        let storage = try await backend.open(directory: directory.path)
+        let server = try await ServerBenchmark.inProcessServer(on: storage)
         let station = UnitID("KH.P03.S012")
         let enrolled = try await server.enrollDevice(station: station, name: "bench")
         let factory = RecordFactory(replica: enrolled.replica, station: station, now: server.clock.now)
-        print("preparing \(total) incident reports in batches of \(batchSize)...")
+        print("preparing \(total) incident reports in batches of \(batchSize) (\(backend.name), load \(loadAverage()))...")
         let records = try (0..<total).map { index in
             try factory.incidentReport(String(format: "bench-%08d", index), receipt: String(format: "KH.P03.S012-%07d", index))
         }
-        let encoder = JSONEncoder()
-        let bodies = try stride(from: 0, to: total, by: batchSize).map { start in
-            try encoder.encode(PushRequest(batchID: "bench-\(start)", records: Array(records[start..<min(total, start + batchSize)])))
-        }
-        let rows = try records.map { (id: $0.id.rawValue, json: try encoder.encode($0)) }
+        let bodies = try pushBodies(records, batchSize: batchSize, prefix: "bench")
+        let rows = records.map { (id: $0.id.rawValue, json: RecordStateJSON.encode($0)) }
         print("typical record: \(rows[0].json.count) bytes of JSON")
 
-        // Push: `connections` clients on their own threads, each sending its share of the batches in order.
-        let port = server.port
-        let credential = enrolled.credential
-        let pushStart = ContinuousClock.now
+        let pushSeconds = try await push(bodies, port: server.port, credential: enrolled.credential, connections: connections)
+        let pullStart = ContinuousClock.now
+        let pulled = try await pull(port: server.port, credential: enrolled.credential)
+        let pullSeconds = seconds(since: pullStart)
+        let head = try await server.service.storage.headSequence()
+        try await server.stop()
+        await backend.close(storage)
+        guard head == UInt64(total) else { throw BenchmarkError("server holds \(head) changes, expected \(total)") }
+
+        let raw = try rawGRDB(rows: rows)
+        let pushRate = Double(total) / pushSeconds, pullRate = Double(total) / pullSeconds
+        print("")
+        print(String(format: "push ingest: %8.0f records/s  (%d records, %d-record batches, %d connections, %.2f s)",
+                     pushRate, total, batchSize, connections, pushSeconds))
+        print(String(format: "  raw GRDB insert of the same rows: %8.0f rows/s  (ratio %.2f)", raw.insert, pushRate / raw.insert))
+        print(String(format: "pull:        %8.0f records/s  (%d records in pages of 1000, %.1f MB, %.2f s)",
+                     pullRate, total, Double(pulled.bytes) / 1e6, pullSeconds))
+        print(String(format: "  raw GRDB select of the same rows: %8.0f rows/s  (ratio %.2f)", raw.select, pullRate / raw.select))
+        return [
+            SummaryRow(suite: "server", what: "push ingest, \(backend.name), loopback HTTP", measured: String(format: "%.0f rec/s", pushRate),
+                       raw: String(format: "GRDB insert %.0f rows/s", raw.insert), ratio: pushRate / raw.insert, goal: ">= 30,000/s"),
+            SummaryRow(suite: "server", what: "pull, \(backend.name), loopback HTTP", measured: String(format: "%.0f rec/s", pullRate),
+                       raw: String(format: "GRDB select %.0f rows/s", raw.select), ratio: pullRate / raw.select, goal: ">= 100,000/s"),
+        ]
+    }
+
+    /// A server in this process on `storage`, without a rate limit (one device sends everything).
+    static func inProcessServer(on storage: any SyncStorage) async throws -> TestServer {
+        try await TestServer.start(storage: storage) { config in
+            config.service.rateLimit = nil
+            config.logLevel = .error
+        }
+    }
+
+    /// Push request bodies of `batchSize` records each, encoded once before anything is timed.
+    static func pushBodies(_ records: [RecordState], batchSize: Int, prefix: String) throws -> [Data] {
+        let encoder = JSONEncoder()
+        return try stride(from: 0, to: records.count, by: batchSize).map { start in
+            try encoder.encode(PushRequest(batchID: "\(prefix)-\(start)", records: Array(records[start..<min(records.count, start + batchSize)])))
+        }
+    }
+
+    /// Sends `bodies` to /v1/push over `connections` keep-alive connections on their own threads, each
+    /// its share in order; returns the seconds it took.
+    static func push(_ bodies: [Data], port: Int, credential: String, connections: Int) async throws -> Double {
+        let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for lane in 0..<connections {
                 group.addTask {
@@ -54,13 +91,15 @@ enum ServerBenchmark {
             }
             try await group.waitForAll()
         }
-        let pushSeconds = seconds(since: pushStart)
+        return seconds(since: start)
+    }
 
-        // Pull: one client following the cursor in pages of 1,000 (records are not decoded client-side).
-        let pullStart = ContinuousClock.now
-        let pulledBytes = try await onThread {
+    /// Follows the pull cursor from `cursor` in pages of 1,000 until caught up (records are not decoded
+    /// client-side); returns the bytes received and the last cursor.
+    static func pull(port: Int, credential: String, from cursor: String? = nil) async throws -> (bytes: Int, cursor: String?) {
+        try await onThread {
             let client = try LoopbackHTTPClient(port: port)
-            var cursor: String?
+            var cursor = cursor
             var bytes = 0
             while true {
                 let request = try JSONEncoder().encode(PullRequest(cursor: cursor, limit: 1_000))
@@ -69,23 +108,9 @@ enum ServerBenchmark {
                 bytes += reply.body.count
                 let tail = try JSONDecoder().decode(PageTail.self, from: tailObject(of: reply.body))
                 cursor = tail.cursor
-                if !tail.hasMore { return bytes }
+                if !tail.hasMore { return (bytes, cursor) }
             }
         }
-        let pullSeconds = seconds(since: pullStart)
-        let head = try await server.service.storage.headSequence()
-        try await server.stop()
-        guard head == UInt64(total) else { throw BenchmarkError("server holds \(head) changes, expected \(total)") }
-
-        // Raw GRDB on the same rows: 1,000 per transaction, then one ordered select.
-        let raw = try rawGRDB(rows: rows)
-        print("")
-        print(String(format: "push ingest: %8.0f records/s  (%d records, %d-record batches, %d connections, %.2f s)",
-                     Double(total) / pushSeconds, total, batchSize, connections, pushSeconds))
-        print(String(format: "  raw GRDB insert of the same rows: %8.0f rows/s  (ratio %.2f)", raw.insert, Double(total) / pushSeconds / raw.insert))
-        print(String(format: "pull:        %8.0f records/s  (%d records in pages of 1000, %.1f MB, %.2f s)",
-                     Double(total) / pullSeconds, total, Double(pulledBytes) / 1e6, pullSeconds))
-        print(String(format: "  raw GRDB select of the same rows: %8.0f rows/s  (ratio %.2f)", raw.select, Double(total) / pullSeconds / raw.select))
     }
 
     private struct PageTail: Decodable {
@@ -101,7 +126,8 @@ enum ServerBenchmark {
         return Data("{".utf8) + body[body.index(range.lowerBound, offsetBy: 2)...]
     }
 
-    private static func rawGRDB(rows: [(id: String, json: Data)]) throws -> (insert: Double, select: Double) {
+    /// Raw GRDB on the same rows: 1,000 per transaction, then one ordered select.
+    static func rawGRDB(rows: [(id: String, json: Data)]) throws -> (insert: Double, select: Double) {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-raw-\(UUID().uuidString).sqlite").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         var configuration = Configuration()
@@ -132,11 +158,6 @@ enum ServerBenchmark {
         }
         precondition(count == rows.count)
         return (insert, Double(rows.count) / seconds(since: selectStart))
-    }
-
-    private static func seconds(since start: ContinuousClock.Instant) -> Double {
-        let elapsed = ContinuousClock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 }
 

@@ -11,7 +11,7 @@ import GRDB
 /// Arguments: `--records N` (default 10000), `--page N` (default 1000), `--dir PATH` (default: a new
 /// temporary directory, removed afterwards).
 enum StoreBenchmark {
-    static func run(arguments: [String]) throws {
+    static func run(arguments: [String]) throws -> [SummaryRow] {
         func option(_ name: String, _ fallback: Int) -> Int {
             arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? Int(arguments[$0 + 1]) : nil } ?? fallback
         }
@@ -42,7 +42,7 @@ enum StoreBenchmark {
             createLatencies.append(milliseconds(ContinuousClock.now - start))
             ids.append(record.id)
         }
-        let createTotal = seconds(ContinuousClock.now - createStart)
+        let createTotal = seconds(since: createStart)
         print(String(format: "create %d records offline: %.2f s (%.0f records/s; goal <= 2 s)", recordCount, createTotal,
                      Double(recordCount) / createTotal))
         report("  create latency", createLatencies)
@@ -59,7 +59,7 @@ enum StoreBenchmark {
             editLatencies.append(milliseconds(ContinuousClock.now - start))
         }
         report("local write (edit/note/set) latency", editLatencies)
-        report("local write (all kinds) latency", createLatencies + editLatencies)
+        let latency = report("local write (all kinds) latency", createLatencies + editLatencies)
 
         // 3. Pulled pages: new records from a peer, then a peer's edits of records we hold (real joins).
         let peer = ReplicaID("T-BENCH-2")
@@ -73,7 +73,7 @@ enum StoreBenchmark {
             }
             let page = PullPage(records: states, cursor: "c-new-\(pageIndex)", hasMore: true, serverTime: wall)
             let start = ContinuousClock.now
-            let applied = try store.apply(page: page)
+            let applied: AppliedPage = try store.apply(page: page)
             insertRates.append(Double(applied.inserted.count) / seconds(ContinuousClock.now - start))
         }
         print(String(format: "apply page of %d new records: median %.0f records/s (min %.0f; goal >= 50,000)",
@@ -88,7 +88,7 @@ enum StoreBenchmark {
             }
             let page = PullPage(records: states, cursor: "c-join-\(pageIndex)", hasMore: true, serverTime: wall)
             let start = ContinuousClock.now
-            let applied = try store.apply(page: page)
+            let applied: AppliedPage = try store.apply(page: page)
             joinRates.append(Double(applied.updated.count) / seconds(ContinuousClock.now - start))
         }
         if !joinRates.isEmpty {
@@ -97,12 +97,26 @@ enum StoreBenchmark {
         }
         try store.close()
 
-        try rawBaseline(directory: directory, count: recordCount, pageSize: pageSize)
+        let raw = try rawBaseline(directory: directory, count: recordCount, pageSize: pageSize)
+        return [
+            SummaryRow(suite: "store", what: "local write latency p50 / p99 / p999",
+                       measured: String(format: "%.2f / %.2f / %.2f ms", latency.p50, latency.p99, latency.p999),
+                       raw: String(format: "p99 %.2f ms (1-row tx)", raw.p99), goal: "p99 <= 2 ms"),
+            SummaryRow(suite: "store", what: "\(recordCount) records created offline", measured: String(format: "%.2f s", createTotal),
+                       raw: String(format: "%.2f s (1-row tx)", raw.seconds), ratio: raw.seconds / createTotal, goal: "<= 2 s"),
+            SummaryRow(suite: "store", what: "pulled page of \(pageSize) new records applied",
+                       measured: String(format: "%.0f rec/s", median(insertRates)),
+                       raw: String(format: "%.0f rows/s", raw.pageRows), ratio: median(insertRates) / raw.pageRows, goal: ">= 50,000/s"),
+            SummaryRow(suite: "store", what: "pulled page of \(pageSize) edits joined",
+                       measured: joinRates.isEmpty ? "-" : String(format: "%.0f rec/s", median(joinRates)),
+                       raw: String(format: "%.0f rows/s", raw.pageRows), ratio: joinRates.isEmpty ? nil : median(joinRates) / raw.pageRows,
+                       goal: ">= 50,000/s"),
+        ]
     }
 
     /// The same shapes through GRDB alone: one-row transactions and one page-sized transaction of
     /// JSON blobs of the size the store writes.
-    static func rawBaseline(directory: String, count: Int, pageSize: Int) throws {
+    static func rawBaseline(directory: String, count: Int, pageSize: Int) throws -> (p99: Double, seconds: Double, pageRows: Double) {
         var configuration = Configuration()
         configuration.prepareDatabase { try $0.execute(sql: "PRAGMA synchronous = NORMAL") }
         let pool = try DatabasePool(path: directory + "/raw.sqlite", configuration: configuration)
@@ -117,17 +131,17 @@ enum StoreBenchmark {
             try pool.write { try $0.execute(sql: "INSERT INTO raw VALUES (?, ?)", arguments: ["r\(index)", body]) }
             latencies.append(milliseconds(ContinuousClock.now - one))
         }
-        print(String(format: "raw GRDB: %d one-row transactions (%d-byte JSON): %.2f s", count, body.count,
-                     seconds(ContinuousClock.now - start)))
-        report("  raw one-row transaction latency", latencies)
+        let oneRowSeconds = seconds(since: start)
+        print(String(format: "raw GRDB: %d one-row transactions (%d-byte JSON): %.2f s", count, body.count, oneRowSeconds))
+        let rawLatency = report("  raw one-row transaction latency", latencies)
         let pageStart = ContinuousClock.now
         try pool.write { db in
             for index in 0..<pageSize {
                 try db.execute(sql: "INSERT INTO raw VALUES (?, ?)", arguments: ["p\(index)", body])
             }
         }
-        print(String(format: "raw GRDB: %d rows in one transaction: %.0f rows/s", pageSize,
-                     Double(pageSize) / seconds(ContinuousClock.now - pageStart)))
+        let pageRows = Double(pageSize) / seconds(since: pageStart)
+        print(String(format: "raw GRDB: %d rows in one transaction: %.0f rows/s", pageSize, pageRows))
         let encodeStart = ContinuousClock.now
         for _ in 0..<pageSize { _ = try JSONEncoder().encode(state) }
         let encoded = Double(pageSize) / seconds(ContinuousClock.now - encodeStart)
@@ -136,6 +150,7 @@ enum StoreBenchmark {
         print(String(format: "JSON of one record state: encode %.0f/s, decode %.0f/s", encoded,
                      Double(pageSize) / seconds(ContinuousClock.now - decodeStart)))
         try pool.close()
+        return (rawLatency.p99, oneRowSeconds, pageRows)
     }
 
     static func visit(_ index: Int) -> NewHouseholdVisit {
@@ -145,16 +160,14 @@ enum StoreBenchmark {
                           subjectName: "王小明", subjectNationalID: "A123456789", subjectPhone: "0912-345-678")
     }
 
-    static func report(_ label: String, _ samples: [Double]) {
-        let sorted = samples.sorted()
-        func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
-        print(label + String(format: ": p50 %.3f ms, p99 %.3f ms, max %.3f ms (n=%d; goal p99 <= 2 ms)",
-                             percentile(0.5), percentile(0.99), sorted.last ?? 0, sorted.count))
+    @discardableResult
+    static func report(_ label: String, _ samples: [Double]) -> (p50: Double, p99: Double, p999: Double) {
+        let figures = (p50: percentile(samples, 0.5), p99: percentile(samples, 0.99), p999: percentile(samples, 0.999))
+        print(label + String(format: ": p50 %.3f ms, p99 %.3f ms, p999 %.3f ms, max %.3f ms (n=%d; goal p99 <= 2 ms)",
+                             figures.p50, figures.p99, figures.p999, samples.max() ?? 0, samples.count))
+        return figures
     }
 
-    static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
+    static func median(_ values: [Double]) -> Double { percentile(values, 0.5) }
     static func milliseconds(_ duration: Duration) -> Double { seconds(duration) * 1_000 }
 }

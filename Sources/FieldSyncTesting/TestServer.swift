@@ -22,8 +22,10 @@ public final class TestServer: Sendable {
         self.clock = clock
     }
 
-    /// Starts a server. `configure` adjusts the settings (limits, rate limit) before start.
-    public static func start(clock: TestClock = TestClock(), configure: (inout ServerConfig) -> Void = { _ in }) async throws -> TestServer {
+    /// Starts a server. `configure` adjusts the settings (limits, rate limit) before start; `storage`, when
+    /// given, is used instead of a new SQLite file (the benchmark's other backends).
+    public static func start(clock: TestClock = TestClock(), storage: (any SyncStorage)? = nil,
+                             configure: (inout ServerConfig) -> Void = { _ in }) async throws -> TestServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var config = ServerConfig()
@@ -33,9 +35,15 @@ public final class TestServer: Sendable {
         config.service.rateLimit = nil
         config.logLevel = .warning
         configure(&config)
-        let storage = try SQLiteStorage(path: config.databasePath)
-        try await storage.prepare()
-        let service = SyncService(storage: storage, settings: config.service, clock: { clock.now })
+        let chosen: any SyncStorage
+        if let storage {
+            chosen = storage
+        } else {
+            let sqlite = try SQLiteStorage(path: config.databasePath)
+            try await sqlite.prepare()
+            chosen = sqlite
+        }
+        let service = SyncService(storage: chosen, settings: config.service, clock: { clock.now })
         var logger = Logger(label: "fieldsync.test-server")
         logger.logLevel = .warning
         let server = try await RunningServer.start(service: service, config: config, logger: logger)

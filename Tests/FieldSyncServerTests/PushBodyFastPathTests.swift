@@ -20,6 +20,20 @@ struct PushBodyFastPathTests {
 
     static func decoded(_ data: Data) -> PushRequest? { try? JSONDecoder().decode(PushRequest.self, from: data) }
 
+    /// Truncations of `body` (every `truncatedEvery` bytes) and `edits` seeded single-byte replacements.
+    static func variants(of body: [UInt8], truncatedEvery step: Int, seed: UInt64, edits: Int) -> [[UInt8]] {
+        var variants: [[UInt8]] = stride(from: 0, to: body.count, by: step).map { Array(body[..<$0]) }
+        var seed = seed
+        let replacements = Array("{}[]\",:0123456789-.eEtrufalsn \\u".utf8)
+        for _ in 0..<edits {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            var edited = body
+            edited[Int(seed >> 33) % edited.count] = replacements[Int(seed >> 20) % replacements.count]
+            variants.append(edited)
+        }
+        return variants
+    }
+
     @Test("valid bodies from JSONEncoder and from the direct writer parse to the same request")
     func validBodies() throws {
         let request = PushRequest(batchID: "b-1", records: try Self.samples())
@@ -42,16 +56,8 @@ struct PushBodyFastPathTests {
     @Test("truncated and edited bodies: the fast path gives up or agrees with JSONDecoder, never differs")
     func brokenBodies() throws {
         let body = Array(try JSONEncoder().encode(PushRequest(batchID: "b-1", records: try Self.samples())))
-        var variants: [[UInt8]] = (0..<body.count).map { Array(body[..<$0]) }
         // Seeded single-byte edits, and edits that JSONDecoder tolerates but the fast path must not misread.
-        var seed: UInt64 = 0xFA57
-        let replacements = Array("{}[]\",:0123456789-.eEtrufalsn \\u".utf8)
-        for _ in 0..<3_000 {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
-            var edited = body
-            edited[Int(seed >> 33) % edited.count] = replacements[Int(seed >> 20) % replacements.count]
-            variants.append(edited)
-        }
+        var variants = Self.variants(of: body, truncatedEvery: 1, seed: 0xFA57, edits: 3_000)
         let text = String(decoding: body, as: UTF8.self)
         for edit in [("\"batchID\"", "\"batchID\":\"x\",\"batchID\""), ("\"by\":", "\"extra\":null,\"by\":"), ("true", "1.0"),
                      ("\"schemaVersion\":1", "\"schemaVersion\":1.0"), ("\"protocolVersion\":1", "\"protocolVersion\":1e0"),

@@ -160,7 +160,7 @@ public enum RecordStateJSON {
         }
     }
 
-    private struct Reader {
+    struct Reader {
         let bytes: UnsafeRawBufferPointer
         var position = 0
 

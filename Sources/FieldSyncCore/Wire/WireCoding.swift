@@ -25,6 +25,9 @@ public enum WireCoding {
     /// Decodes a message, checking its version first: a message of another version may have another
     /// shape, and deserves `unsupportedProtocolVersion` rather than `malformedRequest`.
     public static func decode<Message: ProtocolMessage>(_ type: Message.Type, from data: Data) throws(ProtocolError) -> Message {
+        if let message = RecordStateJSON.decodeFast(type, from: data), message.protocolVersion == protocolVersion {
+            return message
+        }
         if let probe = try? JSONDecoder().decode(VersionProbe.self, from: data), probe.protocolVersion != protocolVersion {
             throw ProtocolError(.unsupportedProtocolVersion,
                                 "protocol version \(probe.protocolVersion) is not supported; this peer speaks \(protocolVersion)")

@@ -12,6 +12,10 @@ struct WireBody: Sendable {
     let maxBodyBytes: Int
     /// Responses smaller than this are sent uncompressed: gzip would cost more than it saves.
     let compressionThreshold = 1_024
+    /// zlib level 1: about three times faster than the default level 6 on pull pages, for ~20% more bytes
+    /// (measured: 134 → 159 bytes per household visit in a page). In a reconnect storm, compressing pages
+    /// at level 6 was half of the server's CPU time.
+    static let responseCompression = CompressionAlgorithm.gzip(configuration: .init(compressionLevel: 1))
 
     func bytes(of request: Request) async throws -> Data {
         var buffer: ByteBuffer
@@ -63,7 +67,7 @@ struct WireBody: Sendable {
         var headers: HTTPFields = [.contentType: "application/json"]
         var buffer = ByteBuffer(bytes: json)
         if json.count >= compressionThreshold, Self.acceptsGzip(request),
-           let compressed = try? buffer.compress(with: .gzip()) {
+           let compressed = try? buffer.compress(with: Self.responseCompression) {
             headers[.contentEncoding] = "gzip"
             buffer = compressed
         }

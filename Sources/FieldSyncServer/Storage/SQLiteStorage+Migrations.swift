@@ -102,6 +102,8 @@ extension SQLiteStorage {
                     WHERE type = 'incidentReport' AND json_extract(state, '$.fields.receiptNumber[0].value') IS NOT NULL;
                 """)
         }
+        // Pulls read their scope's changes by index instead of walking every change (SQLiteStorage+Scopes).
+        migrator.registerMigration("v3") { db in try createScopeIndex(db) }
         return migrator
     }
 }

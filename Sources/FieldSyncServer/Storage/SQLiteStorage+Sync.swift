@@ -16,6 +16,7 @@ extension SQLiteStorage {
             let plan = try PushPlan(batch: batch, currents: currents, receiptHolder: { number in
                 try String.fetchOne(db, sql: "SELECT record_id FROM receipt_numbers WHERE number = ?", arguments: [number]).map(RecordID.init)
             }, admit: admit)
+            let previous = Dictionary(currents.compactMap { $0.map { ($0.state.id, $0) } }, uniquingKeysWith: { first, _ in first })
             var chain = try AuditAppender(db)
             var sequences: [UInt64] = []
             sequences.reserveCapacity(plan.changes.count)
@@ -30,6 +31,8 @@ extension SQLiteStorage {
                     ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, state = excluded.state,
                         units = excluded.units, needs_person = excluded.needs_person
                     """).execute(arguments: [id, change.state.type.rawValue, sequence, change.stateJSON, change.units, change.needsPerson])
+                try Self.indexScopes(db, id: change.state.id, units: Set(change.units.split(separator: " ").map { UnitID(String($0)) }),
+                                     sequence: sequence, previous: previous[change.state.id])
                 for unit in change.newUnits {
                     try db.cachedStatement(sql: "INSERT OR IGNORE INTO record_units (record_id, unit) VALUES (?, ?)")
                         .execute(arguments: [id, unit.rawValue])
@@ -59,23 +62,11 @@ extension SQLiteStorage {
         return try await pool.read { db in
             let head = try Self.headSequence(db)
             guard !scopes.isEmpty else { return StoredPage(states: [], cursor: max(cursor, head), hasMore: false, head: head) }
-            // A unit is within a scope when it is the scope or starts with the scope and a dot.
-            let match = Array(repeating: "(u.unit = ? OR substr(u.unit, 1, ?) = ?)", count: scopes.count).joined(separator: " OR ")
-            var arguments: StatementArguments = [Int64(cursor)]
-            for scope in scopes {
-                arguments += [scope.rawValue, scope.rawValue.utf8.count + 1, scope.rawValue + "."]
-            }
-            arguments += [limit + 1]
-            let statement = try db.cachedStatement(sql: """
-                SELECT r.seq, r.state FROM records r
-                WHERE r.seq > ? AND EXISTS (SELECT 1 FROM record_units u WHERE u.record_id = r.id AND (\(match)))
-                ORDER BY r.seq LIMIT ?
-                """)
+            let rows = try Self.scopedChanges(db, after: cursor, scopes: scopes, limit: limit + 1)
             var states: [Data] = []
             states.reserveCapacity(min(limit, 1_000))
             var last = cursor
             var hasMore = false
-            let rows = try Row.fetchCursor(statement, arguments: arguments)
             while let row = try rows.next() {
                 if states.count == limit { hasMore = true; break }
                 last = UInt64(row[0] as Int64)

@@ -1,0 +1,50 @@
+import FieldSyncServer
+import Foundation
+
+/// Which server storage a suite runs on: `--backend sqlite|postgres [--postgres-url URL]`. The seam for
+/// the PostgreSQL backend: `open` and `close` are the only places that name a storage class, and
+/// `configKeys` is what a `fieldsync server` process is given.
+struct BenchBackend: Sendable {
+    enum Kind: String, Sendable { case sqlite, postgres }
+
+    var kind: Kind
+    var postgresURL: String?
+
+    init(_ options: BenchOptions) throws {
+        let name = options.string("--backend") ?? Kind.sqlite.rawValue
+        guard let kind = Kind(rawValue: name) else { throw BenchmarkError("--backend must be sqlite or postgres, not \(name)") }
+        self.kind = kind
+        postgresURL = options.string("--postgres-url") ?? ProcessInfo.processInfo.environment["FIELDSYNC_BENCH_POSTGRES_URL"]
+        if kind == .postgres && postgresURL == nil { throw BenchmarkError("--backend postgres needs --postgres-url URL") }
+    }
+
+    var name: String { kind.rawValue }
+
+    /// A prepared, empty storage. SQLite gets a new file in `directory`; PostgreSQL needs an empty database.
+    func open(directory: String) async throws -> any SyncStorage {
+        switch kind {
+        case .sqlite:
+            let storage = try SQLiteStorage(path: directory + "/server.sqlite")
+            try await storage.prepare()
+            return storage
+        case .postgres:
+            // The database must be empty for the storm and growth figures (a fresh one per run).
+            let storage = try PostgresStorage(url: postgresURL ?? "")
+            try await storage.prepare()
+            return storage
+        }
+    }
+
+    /// Releases what `open` acquired. SQLite closes with the last reference.
+    func close(_ storage: any SyncStorage) async {
+        if let postgres = storage as? PostgresStorage { await postgres.close() }
+    }
+
+    /// The `storage` object of a `fieldsync server` configuration file for the storage `open` made.
+    func configKeys(directory: String) -> [String: String] {
+        switch kind {
+        case .sqlite: ["backend": "sqlite", "path": directory + "/server.sqlite"]
+        case .postgres: ["backend": "postgres", "postgresURL": postgresURL ?? ""]
+        }
+    }
+}
