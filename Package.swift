@@ -68,7 +68,10 @@ let package = Package(
         ),
         .target(
             name: "FieldSyncTesting",
-            dependencies: ["FieldSyncCore", "FieldSyncStore", "FieldSyncClient", "FieldSyncServer"]
+            dependencies: [
+                "FieldSyncCore", "FieldSyncStore", "FieldSyncClient", "FieldSyncServer",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .executableTarget(
             name: "fieldsync",
@@ -91,6 +94,12 @@ let package = Package(
         .testTarget(name: "FieldSyncClientTests", dependencies: ["FieldSyncClient", "FieldSyncTesting"]),
         // Runs the CLI's own code (the demo scenario, output formatting) in-process.
         .testTarget(name: "FieldSyncCommandTests", dependencies: ["fieldsync", "FieldSyncClient", "FieldSyncTesting"]),
+        // The deterministic simulator's seeds, the real-process fault tests and the wire fuzzer.
+        .testTarget(
+            name: "FieldSyncSimulationTests",
+            dependencies: ["FieldSyncTesting", "FieldSyncClient", "FieldSyncServer", "FieldSyncStore", "FieldSyncCore"],
+            exclude: ["FuzzCorpus"]
+        ),
         .testTarget(
             name: "FieldSyncServerTests",
             dependencies: [

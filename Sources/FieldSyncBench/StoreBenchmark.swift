@@ -73,7 +73,7 @@ enum StoreBenchmark {
             }
             let page = PullPage(records: states, cursor: "c-new-\(pageIndex)", hasMore: true, serverTime: wall)
             let start = ContinuousClock.now
-            let applied = try store.apply(page: page)
+            let applied: AppliedPage = try store.apply(page: page)
             insertRates.append(Double(applied.inserted.count) / seconds(ContinuousClock.now - start))
         }
         print(String(format: "apply page of %d new records: median %.0f records/s (min %.0f; goal >= 50,000)",
@@ -88,7 +88,7 @@ enum StoreBenchmark {
             }
             let page = PullPage(records: states, cursor: "c-join-\(pageIndex)", hasMore: true, serverTime: wall)
             let start = ContinuousClock.now
-            let applied = try store.apply(page: page)
+            let applied: AppliedPage = try store.apply(page: page)
             joinRates.append(Double(applied.updated.count) / seconds(ContinuousClock.now - start))
         }
         if !joinRates.isEmpty {
