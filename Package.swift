@@ -97,7 +97,10 @@ let package = Package(
         // The deterministic simulator's seeds, the real-process fault tests and the wire fuzzer.
         .testTarget(
             name: "FieldSyncSimulationTests",
-            dependencies: ["FieldSyncTesting", "FieldSyncClient", "FieldSyncServer", "FieldSyncStore", "FieldSyncCore"],
+            dependencies: [
+                "FieldSyncTesting", "FieldSyncClient", "FieldSyncServer", "FieldSyncStore", "FieldSyncCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             exclude: ["FuzzCorpus"]
         ),
         .testTarget(

@@ -127,10 +127,14 @@ public final class Simulation {
     }
 
     private func skewClock(of terminal: SimulatedTerminal) {
-        switch draw({ $0.int(0...3) }) {
+        switch draw({ $0.int(0...4) }) {
         case 0:
             terminal.clock.setOffset(Int64(draw { $0.int(-6...6) }) * Self.hour)
             stats.count("terminal clock skewed")
+        case 4:
+            // Just beyond the server's tolerance: refused now, admissible a few minutes later.
+            terminal.clock.setOffset(Int64(draw { $0.int(11...20) }) * 60_000)
+            stats.count("terminal clock skewed by minutes")
         case 1:
             terminal.clock.step(by: -Int64(draw { $0.int(1...120) }) * 60_000)
             stats.count("terminal clock stepped back")

@@ -49,6 +49,7 @@ struct SimulationInvariants {
             }
         }
         problems += writeProblems(server: server, rejected: rejectedByTerminal)
+        problems += try await resurrectionProblems(rejected: rejectedByTerminal, service)
         problems += receiptProblems(server: server)
         let audit = try await service.verifyAudit()
         if !audit.isIntact { problems.append("the audit chain is broken at \(audit.firstBadSequence ?? 0): \(audit.problem?.rawValue ?? "")") }
@@ -70,6 +71,26 @@ struct SimulationInvariants {
                 if kept.contains(where: { $0.entries(field).contains(entry) }) { continue }
                 if ledger.writes(to: write.record).contains(where: { $0.dropped(entry, in: field) }) { continue }
                 problems.append("value \(entry.dot) of \(field) (\(name)) vanished without a write that saw it")
+            }
+        }
+        return problems
+    }
+
+    /// Refusals are final: the writes a terminal abandoned when the server refused them (its own values
+    /// in the refused state that the server's state did not hold) never enter the server's history.
+    private func resurrectionProblems(rejected: [String: [RejectedChange]], _ service: SyncService) async throws -> [String] {
+        var problems: [String] = []
+        for terminal in simulation.terminals {
+            let replica = try terminal.replica
+            for change in rejected[terminal.name] ?? [] {
+                let kept = change.serverState?.heldDots ?? []
+                let abandoned = change.localState.heldDots.filter { $0.replica == replica && !kept.contains($0) }
+                guard !abandoned.isEmpty else { continue }
+                for entry in try await service.storage.history(of: change.recordID) {
+                    for dot in entry.delta.heldDots.intersection(abandoned) {
+                        problems.append("\(terminal.name): write \(dot) of \(change.recordID) was refused (\(change.rejection.code)) and abandoned, yet the server accepted it at seq \(entry.sequence)")
+                    }
+                }
             }
         }
         return problems
