@@ -71,6 +71,7 @@ let package = Package(
             dependencies: [
                 "FieldSyncCore", "FieldSyncStore", "FieldSyncClient", "FieldSyncServer",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .executableTarget(

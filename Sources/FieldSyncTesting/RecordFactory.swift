@@ -43,6 +43,18 @@ public struct RecordFactory: Sendable {
         ], origin: origin)
     }
 
+    /// A household visit on a beat of this station (no sensitive fields: those are sealed by a terminal).
+    public func householdVisit(_ id: String, beat: String = "B0456", household: String = "H-0001") throws -> RecordState {
+        try RecordSchema.householdVisit.create(id: RecordID(id), [
+            .set("beat", .string(station.rawValue + "." + beat)),
+            .set("household", .string(household)),
+            .set("officer", .string(officer.rawValue)),
+            .set("subjectCategory", "elderlyAlone"),
+            .set("visitKind", "care"),
+            .set("visitedAt", .int(now)),
+        ], origin: origin)
+    }
+
     /// A further write to `state` by this factory's replica and officer.
     public func apply(_ operations: [FieldOperation], to state: RecordState) throws -> RecordState {
         guard let schema = SchemaRegistry.standard[state.type] else {

@@ -16,6 +16,8 @@ public struct ServerConfig: Hashable, Sendable {
     public var backend = StorageBackend.sqlite
     public var databasePath = "fieldsync-server.sqlite"
     public var postgresURL: String?
+    /// Connections each node keeps to PostgreSQL at most.
+    public var postgresMaxConnections = 20
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
     public var maxBodyBytes = 16 * 1024 * 1024
@@ -53,6 +55,7 @@ public struct ServerConfig: Hashable, Sendable {
         self.backend = backend
         databasePath = reader.string(forKey: "storage.path", default: databasePath)
         postgresURL = reader.string(forKey: "storage.postgresURL", isSecret: true)
+        postgresMaxConnections = reader.int(forKey: "storage.postgresMaxConnections", default: postgresMaxConnections)
         tlsCertificatePath = reader.string(forKey: "tls.certificatePath")
         tlsKeyPath = reader.string(forKey: "tls.keyPath")
         maxBodyBytes = reader.int(forKey: "limits.maxBodyBytes", default: maxBodyBytes)
@@ -80,6 +83,11 @@ public struct ServerConfig: Hashable, Sendable {
         guard maxBodyBytes >= 1_024 else { throw ServerConfigError("limits.maxBodyBytes must be at least 1024") }
         guard service.maxBatchRecords >= 1, service.pullPageCap >= 1 else {
             throw ServerConfigError("limits.maxBatchRecords and limits.pullPageCap must be positive")
+        }
+        if backend == .postgres {
+            guard let postgresURL else { throw ServerConfigError("storage.backend postgres needs storage.postgresURL") }
+            _ = try PostgresStorage.configuration(url: postgresURL)
+            guard postgresMaxConnections >= 1 else { throw ServerConfigError("storage.postgresMaxConnections must be positive") }
         }
         guard (tlsCertificatePath == nil) == (tlsKeyPath == nil) else {
             throw ServerConfigError("tls.certificatePath and tls.keyPath go together")

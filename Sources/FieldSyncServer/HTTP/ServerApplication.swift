@@ -28,7 +28,18 @@ public func makeSyncService(config: ServerConfig) async throws -> SyncService {
         try await storage.prepare()
         return SyncService(storage: storage, settings: config.service)
     case .postgres:
-        throw ServerConfigError("storage.backend postgres is not available in this build yet; use sqlite")
+        guard let url = config.postgresURL else {
+            throw ServerConfigError("storage.backend postgres needs storage.postgresURL (FIELDSYNC_STORAGE_POSTGRES_URL)")
+        }
+        let storage = try PostgresStorage(url: url, maximumConnections: config.postgresMaxConnections)
+        do {
+            try await storage.prepare()
+        } catch let error as ServerConfigError {
+            throw error
+        } catch {
+            throw ServerConfigError("cannot prepare the PostgreSQL database at \(PostgresStorage.redacted(url)): \(String(reflecting: error))")
+        }
+        return SyncService(storage: storage, settings: config.service)
     }
 }
 

@@ -1,4 +1,3 @@
-import Crypto
 import FieldSyncCore
 import Foundation
 import GRDB
@@ -11,75 +10,48 @@ extension SQLiteStorage {
                 guard stored["fingerprint"] as String == batch.fingerprint else {
                     throw ServerError(.batchConflict, "batch \(batch.batchID) was already pushed with different content")
                 }
-                return AppliedPush(results: try JSONDecoder().decode([RecordResult].self, from: stored["results"] as Data),
-                                   replayed: true)
+                return AppliedPush(results: try PushPlan.decodeResults(stored["results"]), replayed: true)
             }
-            let encoder = JSONEncoder()
+            let currents = try batch.records.map { try Self.storedRecord(db, id: $0.id) }
+            let plan = try PushPlan(batch: batch, currents: currents, receiptHolder: { number in
+                try String.fetchOne(db, sql: "SELECT record_id FROM receipt_numbers WHERE number = ?", arguments: [number]).map(RecordID.init)
+            }, admit: admit)
             var chain = try AuditAppender(db)
-            var results: [RecordResult] = []
-            results.reserveCapacity(batch.records.count)
-            for (index, incoming) in batch.records.enumerated() {
-                let prepared = batch.encoded.isEmpty ? nil : batch.encoded[index]
-                let current = try Self.storedRecord(db, id: incoming.id)
-                var admission = admit(incoming, current)
-                if case .store(let state, _, _, _, _) = admission, current == nil,
-                   let taken = try Self.claimReceiptNumber(db, for: state) {
-                    admission = .reject(taken, current: nil)
+            var sequences: [UInt64] = []
+            sequences.reserveCapacity(plan.changes.count)
+            for change in plan.changes {
+                let id = change.state.id.rawValue
+                try db.cachedStatement(sql: """
+                    INSERT INTO history (record_id, replica, batch_id, authors, at, delta) VALUES (?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [id, batch.replica.rawValue, batch.batchID, change.authors, batch.receivedAt, change.deltaJSON])
+                let sequence = db.lastInsertedRowID
+                try db.cachedStatement(sql: """
+                    INSERT INTO records (id, type, seq, state, units, needs_person) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, state = excluded.state,
+                        units = excluded.units, needs_person = excluded.needs_person
+                    """).execute(arguments: [id, change.state.type.rawValue, sequence, change.stateJSON, change.units, change.needsPerson])
+                for unit in change.newUnits {
+                    try db.cachedStatement(sql: "INSERT OR IGNORE INTO record_units (record_id, unit) VALUES (?, ?)")
+                        .execute(arguments: [id, unit.rawValue])
                 }
-                switch admission {
-                case .store(let state, let delta, let units, let needsPerson, let isIncoming):
-                    let reuse = isIncoming ? prepared : nil
-                    let stateJSON = reuse?.json ?? RecordStateJSON.encode(state)
-                    let deltaJSON = current == nil ? stateJSON : RecordStateJSON.encode(delta)
-                    let deltaDigest = current == nil ? reuse?.sha256 ?? Self.sha256Hex(deltaJSON) : Self.sha256Hex(deltaJSON)
-                    let authors = Set(delta.fields.values.joined().map(\.author.rawValue)).sorted().joined(separator: ",")
-                    try db.cachedStatement(sql: """
-                        INSERT INTO history (record_id, replica, batch_id, authors, at, delta) VALUES (?, ?, ?, ?, ?, ?)
-                        """).execute(arguments: [incoming.id.rawValue, batch.replica.rawValue, batch.batchID, authors,
-                                                 batch.receivedAt, deltaJSON])
-                    let sequence = db.lastInsertedRowID
-                    try db.cachedStatement(sql: """
-                        INSERT INTO records (id, type, seq, state, units, needs_person) VALUES (?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, state = excluded.state,
-                            units = excluded.units, needs_person = excluded.needs_person
-                        """).execute(arguments: [state.id.rawValue, state.type.rawValue, sequence, stateJSON,
-                                                 units.map(\.rawValue).sorted().joined(separator: " "), needsPerson])
-                    for unit in units where current?.units.contains(unit) != true {
-                        try db.cachedStatement(sql: "INSERT OR IGNORE INTO record_units (record_id, unit) VALUES (?, ?)")
-                            .execute(arguments: [state.id.rawValue, unit.rawValue])
-                    }
-                    try chain.append(AuditDraft(kind: .change, at: batch.receivedAt, actor: authors,
-                                                replica: batch.replica.rawValue, subject: state.id.rawValue,
-                                                detail: "seq \(sequence) batch \(batch.batchID) delta sha256:\(deltaDigest)"))
-                    results.append(RecordResult(id: incoming.id, outcome: .accepted(seq: UInt64(sequence))))
-                case .unchanged:
-                    results.append(RecordResult(id: incoming.id, outcome: .accepted(seq: current?.sequence ?? 0)))
-                case .reject(let rejection, let visible):
-                    try db.cachedStatement(sql: """
-                        INSERT INTO quarantine (record_id, replica, batch_id, at, code, rejection, state) VALUES (?, ?, ?, ?, ?, ?, ?)
-                        """).execute(arguments: [incoming.id.rawValue, batch.replica.rawValue, batch.batchID, batch.receivedAt,
-                                                 rejection.code.rawValue, try encoder.encode(rejection), prepared?.json ?? RecordStateJSON.encode(incoming)])
-                    results.append(RecordResult(id: incoming.id, outcome: .rejected(rejection, current: visible)))
+                if let number = change.receiptNumber {
+                    try db.execute(sql: "INSERT INTO receipt_numbers (number, record_id) VALUES (?, ?)", arguments: [number, id])
                 }
+                try chain.append(PushPlan.auditDraft(for: change, sequence: UInt64(sequence), batch: batch))
+                sequences.append(UInt64(sequence))
             }
+            for refused in plan.quarantined {
+                try db.cachedStatement(sql: """
+                    INSERT INTO quarantine (record_id, replica, batch_id, at, code, rejection, state) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [refused.record.rawValue, batch.replica.rawValue, batch.batchID, batch.receivedAt,
+                                             refused.rejection.code.rawValue, refused.rejectionJSON, refused.stateJSON])
+            }
+            let results = plan.results(sequences: sequences)
             try db.execute(sql: "INSERT INTO batches (replica, batch_id, fingerprint, results, at) VALUES (?, ?, ?, ?, ?)",
                            arguments: [batch.replica.rawValue, batch.batchID, batch.fingerprint,
-                                       try encoder.encode(results), batch.receivedAt])
+                                       try PushPlan.encodeResults(results), batch.receivedAt])
             return AppliedPush(results: results, replayed: false)
         }
-    }
-
-    /// Records the receipt number of a new incident report, or says which case already holds it. Leases
-    /// keep honest terminals apart; this catches a terminal restored from a backup, or a hostile one.
-    static func claimReceiptNumber(_ db: Database, for state: RecordState) throws -> Rejection? {
-        guard state.type == .incidentReport, let number = state.entries("receiptNumber").first?.value.stringValue else { return nil }
-        if let holder = try String.fetchOne(db, sql: "SELECT record_id FROM receipt_numbers WHERE number = ?", arguments: [number]),
-           holder != state.id.rawValue {
-            return Rejection(.invalidValue, fields: ["receiptNumber"],
-                             message: "receipt number \(number) was already issued to another case; issue a new one from the lease")
-        }
-        try db.execute(sql: "INSERT OR IGNORE INTO receipt_numbers (number, record_id) VALUES (?, ?)", arguments: [number, state.id.rawValue])
-        return nil
     }
 
     public func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int) async throws -> StoredPage {
@@ -135,9 +107,5 @@ extension SQLiteStorage {
         let units = (row["units"] as String).split(separator: " ").map { UnitID(String($0)) }
         return StoredRecord(state: try JSONDecoder().decode(RecordState.self, from: row["state"] as Data),
                             sequence: UInt64(row["seq"] as Int64), units: Set(units), needsPerson: row["needs_person"])
-    }
-
-    static func sha256Hex(_ data: Data) -> String {
-        AuditChain.hex(SHA256.hash(data: data))
     }
 }

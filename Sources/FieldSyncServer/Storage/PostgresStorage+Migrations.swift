@@ -1,0 +1,121 @@
+extension PostgresStorage {
+    struct Migration {
+        var name: String
+        /// One SQL statement each (the extended query protocol takes one at a time).
+        var statements: [String]
+    }
+
+    /// Append-only: a shipped migration is never edited; changes come as new migrations. Version N is
+    /// `migrations[N - 1]`; the applied versions are rows of `fieldsync_migrations`.
+    static let migrations: [Migration] = [
+        Migration(name: "v1 devices, leases, records, history, audit", statements: [
+            """
+            CREATE TABLE devices (
+                replica TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                station TEXT NOT NULL,
+                credential_hash BYTEA NOT NULL,
+                enrolled_at BIGINT NOT NULL,
+                revoked_at BIGINT
+            )
+            """,
+            """
+            CREATE TABLE enrollment_tokens (
+                token_hash TEXT PRIMARY KEY,
+                station TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                used_at BIGINT,
+                used_by TEXT
+            )
+            """,
+            // The highest receipt number granted under each prefix: one row lock per station makes
+            // concurrent grants on different nodes take consecutive, disjoint blocks.
+            "CREATE TABLE lease_heads (prefix TEXT PRIMARY KEY, last BIGINT NOT NULL)",
+            """
+            CREATE TABLE leases (
+                id BIGSERIAL PRIMARY KEY,
+                replica TEXT NOT NULL,
+                prefix TEXT NOT NULL,
+                first BIGINT NOT NULL,
+                last BIGINT NOT NULL,
+                granted_at BIGINT NOT NULL
+            )
+            """,
+            // One row: the change-sequence head and the audit chain head. Its row lock is the commit-order
+            // lock (see PostgresStorage).
+            """
+            CREATE TABLE sync_head (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                seq BIGINT NOT NULL,
+                audit_seq BIGINT NOT NULL,
+                audit_hash TEXT NOT NULL
+            )
+            """,
+            "INSERT INTO sync_head (id, seq, audit_seq, audit_hash) VALUES (1, 0, 0, '\(AuditChain.genesisHash)')",
+            """
+            CREATE TABLE history (
+                seq BIGINT PRIMARY KEY,
+                record_id TEXT NOT NULL,
+                replica TEXT NOT NULL,
+                batch_id TEXT NOT NULL,
+                authors TEXT NOT NULL,
+                at BIGINT NOT NULL,
+                delta BYTEA NOT NULL
+            )
+            """,
+            "CREATE INDEX history_record ON history (record_id, seq)",
+            """
+            CREATE TABLE records (
+                id TEXT PRIMARY KEY,
+                type TEXT NOT NULL,
+                seq BIGINT NOT NULL UNIQUE,
+                state BYTEA NOT NULL,
+                units TEXT NOT NULL,
+                needs_person BOOLEAN NOT NULL
+            )
+            """,
+            "CREATE INDEX records_needs_person ON records (seq) WHERE needs_person",
+            "CREATE TABLE record_units (record_id TEXT NOT NULL, unit TEXT NOT NULL, PRIMARY KEY (record_id, unit))",
+            """
+            CREATE TABLE quarantine (
+                id BIGSERIAL PRIMARY KEY,
+                record_id TEXT NOT NULL,
+                replica TEXT NOT NULL,
+                batch_id TEXT NOT NULL,
+                at BIGINT NOT NULL,
+                code TEXT NOT NULL,
+                rejection BYTEA NOT NULL,
+                state BYTEA NOT NULL
+            )
+            """,
+            "CREATE INDEX quarantine_record ON quarantine (record_id)",
+            """
+            CREATE TABLE batches (
+                replica TEXT NOT NULL,
+                batch_id TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                results BYTEA NOT NULL,
+                at BIGINT NOT NULL,
+                PRIMARY KEY (replica, batch_id)
+            )
+            """,
+            """
+            CREATE TABLE audit (
+                seq BIGINT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                at BIGINT NOT NULL,
+                actor TEXT NOT NULL,
+                replica TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                detail TEXT NOT NULL,
+                previous_hash TEXT NOT NULL,
+                hash TEXT NOT NULL
+            )
+            """,
+            "CREATE TABLE receipt_numbers (number TEXT PRIMARY KEY, record_id TEXT NOT NULL)",
+            // The naive sequencing of the concurrency stress test (PostgresStorage.Sequencing.unordered).
+            "CREATE SEQUENCE unordered_seq",
+        ]),
+    ]
+}

@@ -1,0 +1,177 @@
+import FieldSyncCore
+import Foundation
+import PostgresNIO
+
+extension PostgresStorage {
+    public func applyPush(_ batch: PushBatch, admit: @Sendable (RecordState, StoredRecord?) -> Admission) async throws -> AppliedPush {
+        try await transaction { connection in
+            let ids = batch.records.map(\.id.rawValue)
+            try await lockRecords(ids, on: connection)
+            // After the record locks: an identical batch racing on another node has committed by now.
+            let stored = try await fetch("""
+                SELECT fingerprint, results FROM batches WHERE replica = \(batch.replica.rawValue) AND batch_id = \(batch.batchID)
+                """, as: (String, ByteBuffer).self, on: connection)
+            if let (fingerprint, results) = stored.first {
+                guard fingerprint == batch.fingerprint else {
+                    throw ServerError(.batchConflict, "batch \(batch.batchID) was already pushed with different content")
+                }
+                return AppliedPush(results: try PushPlan.decodeResults(Data(buffer: results)), replayed: true)
+            }
+            let currents = try await storedRecords(ids, on: connection)
+            let numbers = PushPlan.receiptNumbers(of: batch)
+            var holders: [String: RecordID] = [:]
+            if !numbers.isEmpty {
+                for (number, holder) in try await fetch("SELECT number, record_id FROM receipt_numbers WHERE number = ANY(\(numbers))",
+                                                       as: (String, String).self, on: connection) {
+                    holders[number] = RecordID(holder)
+                }
+            }
+            let plan = try PushPlan(batch: batch, currents: batch.records.map { currents[$0.id.rawValue] },
+                                    receiptHolder: { holders[$0] }, admit: admit)
+            try await insertQuarantine(plan.quarantined, batch: batch, on: connection)
+            try await claimReceiptNumbers(plan.changes, on: connection)
+
+            var head: Head
+            let sequences: [Int64]
+            let count = Int64(plan.changes.count)
+            switch options.sequencing {
+            case .commitOrdered:
+                head = try await lockHead(on: connection)
+                sequences = count == 0 ? [] : Array(head.sequence + 1 ... head.sequence + count)
+                head.sequence += count
+                await options.beforeCommit?()
+            case .unordered:
+                sequences = count == 0 ? [] : try await fetch("SELECT nextval('unordered_seq') FROM generate_series(1, \(count))",
+                                                              as: Int64.self, on: connection)
+                await options.beforeCommit?()
+                head = try await lockHead(on: connection)
+                head.sequence = max(head.sequence, sequences.max() ?? 0)
+            }
+            try await insertChanges(plan.changes, sequences: sequences, batch: batch, on: connection)
+            _ = try await insertAudit(zip(plan.changes, sequences).map { change, sequence in
+                PushPlan.auditDraft(for: change, sequence: UInt64(sequence), batch: batch)
+            }, head: &head, on: connection)
+            let results = plan.results(sequences: sequences.map(UInt64.init))
+            try await connection.query("""
+                INSERT INTO batches (replica, batch_id, fingerprint, results, at)
+                VALUES (\(batch.replica.rawValue), \(batch.batchID), \(batch.fingerprint),
+                        \(ByteBuffer(data: try PushPlan.encodeResults(results))), \(batch.receivedAt))
+                """, logger: logger)
+            try await storeHead(head, on: connection)
+            return AppliedPush(results: results, replayed: false)
+        }
+    }
+
+    /// Advisory locks on the records' ids, taken in key order so that two batches never wait on each
+    /// other in a cycle (a hash collision only makes two records share a lock).
+    func lockRecords(_ ids: [String], on connection: PostgresConnection) async throws {
+        guard !ids.isEmpty else { return }
+        try await connection.query("""
+            SELECT pg_advisory_xact_lock(key) FROM (
+                SELECT DISTINCT hashtextextended(id, 0) AS key FROM unnest(\(ids)::text[]) AS t(id) ORDER BY key) AS keys
+            """, logger: logger)
+    }
+
+    func storedRecords(_ ids: [String], on connection: PostgresConnection) async throws -> [String: StoredRecord] {
+        var records: [String: StoredRecord] = [:]
+        for row in try await fetch("SELECT id, seq, state, units, needs_person FROM records WHERE id = ANY(\(ids))",
+                                   as: (String, Int64, ByteBuffer, String, Bool).self, on: connection) {
+            records[row.0] = try Self.storedRecord(row)
+        }
+        return records
+    }
+
+    static func storedRecord(_ row: (String, Int64, ByteBuffer, String, Bool)) throws -> StoredRecord {
+        StoredRecord(state: try RecordStateJSON.decode(Data(buffer: row.2)), sequence: UInt64(row.1),
+                     units: Set(row.3.split(separator: " ").map { UnitID(String($0)) }), needsPerson: row.4)
+    }
+
+    private func insertQuarantine(_ refused: [PushPlan.Quarantined], batch: PushBatch, on connection: PostgresConnection) async throws {
+        guard !refused.isEmpty else { return }
+        try await connection.query("""
+            INSERT INTO quarantine (record_id, replica, batch_id, at, code, rejection, state)
+            SELECT record_id, \(batch.replica.rawValue), \(batch.batchID), \(batch.receivedAt), code, rejection, state
+            FROM unnest(\(refused.map(\.record.rawValue))::text[], \(refused.map(\.rejection.code.rawValue))::text[],
+                        \(refused.map { ByteBuffer(data: $0.rejectionJSON) })::bytea[],
+                        \(refused.map { ByteBuffer(data: $0.stateJSON) })::bytea[]) AS t(record_id, code, rejection, state)
+            """, logger: logger)
+    }
+
+    /// Claims the receipt numbers of new incident reports. Numbers were checked free before planning; a
+    /// number another node claimed in between makes the whole step run again, which then refuses it.
+    private func claimReceiptNumbers(_ changes: [PushPlan.Change], on connection: PostgresConnection) async throws {
+        let claims = changes.compactMap { change in change.receiptNumber.map { ($0, change.state.id.rawValue) } }
+        guard !claims.isEmpty else { return }
+        let inserted = try await fetchRows("""
+            INSERT INTO receipt_numbers (number, record_id)
+            SELECT * FROM unnest(\(claims.map(\.0))::text[], \(claims.map(\.1))::text[]) ON CONFLICT DO NOTHING RETURNING number
+            """, on: connection)
+        guard inserted.count == claims.count else { throw LostRace() }
+    }
+
+    private func insertChanges(_ changes: [PushPlan.Change], sequences: [Int64], batch: PushBatch,
+                               on connection: PostgresConnection) async throws {
+        guard !changes.isEmpty else { return }
+        let ids = changes.map(\.state.id.rawValue)
+        try await connection.query("""
+            INSERT INTO history (seq, record_id, replica, batch_id, authors, at, delta)
+            SELECT seq, record_id, \(batch.replica.rawValue), \(batch.batchID), authors, \(batch.receivedAt), delta
+            FROM unnest(\(sequences)::int8[], \(ids)::text[], \(changes.map(\.authors))::text[],
+                        \(changes.map { ByteBuffer(data: $0.deltaJSON) })::bytea[]) AS t(seq, record_id, authors, delta)
+            """, logger: logger)
+        try await connection.query("""
+            INSERT INTO records (id, type, seq, state, units, needs_person)
+            SELECT * FROM unnest(\(ids)::text[], \(changes.map(\.state.type.rawValue))::text[], \(sequences)::int8[],
+                                 \(changes.map { ByteBuffer(data: $0.stateJSON) })::bytea[], \(changes.map(\.units))::text[],
+                                 \(changes.map(\.needsPerson))::bool[])
+            ON CONFLICT (id) DO UPDATE SET seq = EXCLUDED.seq, state = EXCLUDED.state, units = EXCLUDED.units,
+                needs_person = EXCLUDED.needs_person
+            """, logger: logger)
+        let units = changes.flatMap { change in change.newUnits.map { (change.state.id.rawValue, $0.rawValue) } }
+        if !units.isEmpty {
+            try await connection.query("""
+                INSERT INTO record_units (record_id, unit) SELECT * FROM unnest(\(units.map(\.0))::text[], \(units.map(\.1))::text[])
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+        }
+    }
+
+    public func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int) async throws -> StoredPage {
+        precondition(limit > 0)
+        // One snapshot for the head and the page: every change up to the head is visible in it, and any
+        // change committed later has a higher sequence (commit order), so a complete page may move the
+        // cursor to the head.
+        return try await transaction(readOnly: true) { connection in
+            let head = try await head(on: connection)
+            guard !scopes.isEmpty else { return StoredPage(states: [], cursor: max(cursor, head), hasMore: false, head: head) }
+            var states: [Data] = []
+            states.reserveCapacity(min(limit, 1_000))
+            var last = cursor
+            var hasMore = false
+            // A unit is within a scope when it is the scope or starts with the scope and a dot.
+            for (sequence, state) in try await fetch("""
+                SELECT r.seq, r.state FROM records r
+                WHERE r.seq > \(Int64(clamping: cursor)) AND EXISTS (
+                    SELECT 1 FROM record_units u, unnest(\(scopes.map(\.rawValue))::text[]) AS s(scope)
+                    WHERE u.record_id = r.id AND (u.unit = s.scope OR starts_with(u.unit, s.scope || '.')))
+                ORDER BY r.seq LIMIT \(limit + 1)
+                """, as: (Int64, ByteBuffer).self, on: connection) {
+                if states.count == limit { hasMore = true; break }
+                last = UInt64(sequence)
+                states.append(Data(buffer: state))
+            }
+            return StoredPage(states: states, cursor: hasMore ? last : max(cursor, head), hasMore: hasMore, head: head)
+        }
+    }
+
+    func head(on connection: PostgresConnection) async throws -> UInt64 {
+        let head: [Int64] = try await fetch("SELECT seq FROM sync_head WHERE id = 1", as: Int64.self, on: connection)
+        return UInt64(head[0])
+    }
+
+    public func headSequence() async throws -> UInt64 {
+        try await client.withConnection { connection in
+            try await head(on: connection)
+        }
+    }
+}

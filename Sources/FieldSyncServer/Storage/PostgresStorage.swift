@@ -1,0 +1,191 @@
+import FieldSyncCore
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The scale-out storage backend: any number of stateless server nodes on one PostgreSQL database,
+/// through a postgres-nio connection pool. Every protocol step is one transaction.
+///
+/// The no-skip rule (SPEC §7.4) holds across nodes because change sequences are assigned under the
+/// row lock of `sync_head`, taken as the last step before a batch writes and held until it commits:
+/// batches commit in the order of their sequences, so a pull's snapshot sees every change up to its
+/// head and none after it. Records of a batch are locked first (advisory locks in key order), so two
+/// nodes never join the same record from the same stale state.
+public final class PostgresStorage: SyncStorage {
+    /// How change sequences are assigned. Only `.commitOrdered` is correct; `.unordered` is the naive
+    /// design (a database sequence taken early in the transaction), kept so that the concurrency stress
+    /// test can show it catches the skipped changes that design produces.
+    package enum Sequencing: Sendable {
+        case commitOrdered
+        case unordered
+    }
+
+    package struct Options: Sendable {
+        package var sequencing = Sequencing.commitOrdered
+        /// Runs after a batch's sequences are assigned and before it commits (tests widen the window there).
+        package var beforeCommit: (@Sendable () async -> Void)?
+        package init() {}
+    }
+
+    let client: PostgresClient
+    let logger: Logger
+    let options: Options
+    private let runTask: Task<Void, Never>
+
+    /// The oldest database schema this build can run against is 1; a newer one is refused (SPEC §11).
+    public static let schemaVersion = PostgresStorage.migrations.count
+
+    private init(configuration: PostgresClient.Configuration, logger: Logger, options: Options) {
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.logger = logger
+        self.options = options
+        runTask = Task { await client.run() }
+    }
+
+    /// Connects to the database at `url` (`postgres://user:password@host:port/database?sslmode=...`).
+    /// Nothing is sent until the first query; `prepare()` checks the connection and the schema.
+    public convenience init(url: String, maximumConnections: Int = 20, logger: Logger = Logger(label: "fieldsync.postgres")) throws {
+        try self.init(url: url, maximumConnections: maximumConnections, logger: logger, options: Options())
+    }
+
+    package convenience init(url: String, maximumConnections: Int = 20, logger: Logger = Logger(label: "fieldsync.postgres"),
+                             options: Options) throws {
+        var configuration = try Self.configuration(url: url)
+        configuration.options.maximumConnections = maximumConnections
+        self.init(configuration: configuration, logger: logger, options: options)
+    }
+
+    /// Closes the pool's connections. The storage cannot be used afterwards.
+    public func close() async {
+        runTask.cancel()
+        await runTask.value
+    }
+
+    deinit {
+        runTask.cancel()
+    }
+
+    /// Parses a libpq-style connection URL. `sslmode` is `disable`, `prefer` (default) or `require`.
+    package static func configuration(url: String) throws -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+              let host = components.host, !host.isEmpty, let user = components.user, !user.isEmpty else {
+            throw ServerConfigError("storage.postgresURL must look like postgres://user:password@host:5432/database")
+        }
+        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        let sslMode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
+        let tls: PostgresClient.Configuration.TLS
+        switch sslMode {
+        case "disable": tls = .disable
+        case "prefer": tls = .prefer(.makeClientConfiguration())
+        case "require": tls = .require(.makeClientConfiguration())
+        default: throw ServerConfigError("storage.postgresURL: sslmode must be disable, prefer or require, not '\(sslMode)'")
+        }
+        return PostgresClient.Configuration(host: host, port: components.port ?? 5432, username: user,
+                                            password: components.password, database: database.isEmpty ? user : database, tls: tls)
+    }
+
+    // MARK: Transactions
+
+    /// Runs `body` in one transaction on one pooled connection. A ServerError from `body` comes out as
+    /// it is; a serialization failure, deadlock or a race lost on a unique key is retried a few times.
+    func transaction<Result: Sendable>(readOnly: Bool = false,
+                                       _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try await client.withConnection { connection in
+                    try await connection.query(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN",
+                                               logger: logger)
+                    do {
+                        let result = try await body(connection)
+                        try await connection.query("COMMIT", logger: logger)
+                        return result
+                    } catch {
+                        // A failed ROLLBACK means the connection is broken; the pool drops it.
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
+                        throw error
+                    }
+                }
+            } catch where attempt < 8 && Self.isRetryable(error) {
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...(5 * attempt))))
+            }
+        }
+    }
+
+    /// Another transaction got there first; running the step again gives the right answer.
+    struct LostRace: Error {}
+
+    static func isRetryable(_ error: any Error) -> Bool {
+        if error is LostRace { return true }
+        guard let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] else { return false }
+        // serialization_failure, deadlock_detected, unique_violation
+        return ["40001", "40P01", "23505"].contains(state)
+    }
+
+    // MARK: Schema
+
+    public func prepare() async throws {
+        try await transaction { connection in
+            // One node migrates at a time; the others wait and then find nothing to do.
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))", logger: logger)
+            try await connection.query("""
+                CREATE TABLE IF NOT EXISTS fieldsync_migrations (
+                    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+                """, logger: logger)
+            var applied = 0
+            for version in try await fetch("SELECT COALESCE(MAX(version), 0) FROM fieldsync_migrations", as: Int.self, on: connection) {
+                applied = version
+            }
+            guard applied <= Self.migrations.count else {
+                throw ServerConfigError("the PostgreSQL database has schema version \(applied), newer than this build's \(Self.migrations.count); run a newer fieldsync")
+            }
+            for (index, migration) in Self.migrations.enumerated() where index + 1 > applied {
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("INSERT INTO fieldsync_migrations (version, name) VALUES (\(index + 1), \(migration.name))",
+                                           logger: logger)
+            }
+        }
+    }
+
+    static let migrationLockKey: Int64 = 0x6669_656C_6473_796E // "fieldsyn"
+}
+
+extension PostgresStorage {
+    /// The URL without its password, for messages and logs.
+    public static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? "postgres://***"
+    }
+}
+
+extension PostgresStorage {
+    /// Every row of `query`, decoded as `type`.
+    func fetch<each Column: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: (repeat each Column).Type,
+                                               on connection: PostgresConnection) async throws -> [(repeat each Column)] {
+        let rows = try await connection.query(query, logger: logger)
+        var decoded: [(repeat each Column)] = []
+        for try await row in rows.decode(type) {
+            decoded.append(row)
+        }
+        return decoded
+    }
+
+    /// Every row of `query`, undecoded (for counting what a statement returned).
+    func fetchRows(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [PostgresRow] {
+        try await connection.query(query, logger: logger).collect()
+    }
+}
+
+extension PostgresStorage {
+    /// Runs one statement outside a transaction (CREATE DATABASE and the like): for tools and tests.
+    package func execute(unsafeSQL sql: String) async throws {
+        try await client.withConnection { connection in
+            _ = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        }
+    }
+}

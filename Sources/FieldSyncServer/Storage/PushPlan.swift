@@ -1,0 +1,136 @@
+import Crypto
+import FieldSyncCore
+import Foundation
+
+/// What one push batch will write, decided before any change sequence is assigned. This is the part of
+/// `SyncStorage.applyPush` that every backend shares: admission of each record against its stored
+/// state, the receipt-number check, and the rows (JSON, digests, authors) to write. A backend reads the
+/// stored states, builds the plan, then writes `changes` under the sequences it assigns.
+struct PushPlan {
+    /// One record to store.
+    struct Change {
+        var state: RecordState
+        var stateJSON: Data
+        /// The writes new to the server (the whole state for a new record), for history.
+        var deltaJSON: Data
+        var deltaDigest: String
+        /// The officers who wrote `delta`, sorted, comma-separated.
+        var authors: String
+        /// Every unit the record was ever scoped to, sorted, space-separated.
+        var units: String
+        /// Units the stored record did not have yet.
+        var newUnits: [UnitID]
+        var needsPerson: Bool
+        /// The incident receipt number this new record claims.
+        var receiptNumber: String?
+    }
+
+    /// One refused record, kept in quarantine.
+    struct Quarantined {
+        var record: RecordID
+        var rejection: Rejection
+        var rejectionJSON: Data
+        var stateJSON: Data
+    }
+
+    private enum Outcome {
+        case change(Int)
+        case unchanged(UInt64)
+        case rejected(Rejection, current: RecordState?)
+    }
+
+    private var outcomes: [(RecordID, Outcome)] = []
+    private(set) var changes: [Change] = []
+    private(set) var quarantined: [Quarantined] = []
+
+    /// - Parameters:
+    ///   - currents: the stored record for each of `batch.records`, in the same order.
+    ///   - receiptHolder: the record that holds a receipt number in storage, if any.
+    init(batch: PushBatch, currents: [StoredRecord?], receiptHolder: (String) throws -> RecordID?,
+         admit: (RecordState, StoredRecord?) -> Admission) throws {
+        precondition(currents.count == batch.records.count)
+        let encoder = JSONEncoder()
+        var claimed: [String: RecordID] = [:]
+        for (index, incoming) in batch.records.enumerated() {
+            let prepared = batch.encoded.isEmpty ? nil : batch.encoded[index]
+            let current = currents[index]
+            var admission = admit(incoming, current)
+            var receiptNumber: String?
+            if case .store(let state, _, _, _, _) = admission, current == nil,
+               let number = Self.receiptNumber(of: state) {
+                let holder = try claimed[number] ?? receiptHolder(number)
+                if let holder, holder != state.id {
+                    admission = .reject(Rejection(.invalidValue, fields: ["receiptNumber"],
+                                                  message: "receipt number \(number) was already issued to another case; issue a new one from the lease"),
+                                        current: nil)
+                } else {
+                    claimed[number] = state.id
+                    receiptNumber = holder == nil ? number : nil
+                }
+            }
+            switch admission {
+            case .store(let state, let delta, let units, let needsPerson, let isIncoming):
+                let reuse = isIncoming ? prepared : nil
+                let stateJSON = reuse?.json ?? RecordStateJSON.encode(state)
+                let deltaJSON = current == nil ? stateJSON : RecordStateJSON.encode(delta)
+                let deltaDigest = current == nil ? reuse?.sha256 ?? Self.sha256Hex(deltaJSON) : Self.sha256Hex(deltaJSON)
+                changes.append(Change(
+                    state: state, stateJSON: stateJSON, deltaJSON: deltaJSON, deltaDigest: deltaDigest,
+                    authors: Set(delta.fields.values.joined().map(\.author.rawValue)).sorted().joined(separator: ","),
+                    units: units.map(\.rawValue).sorted().joined(separator: " "),
+                    newUnits: units.filter { current?.units.contains($0) != true }.sorted { $0.rawValue < $1.rawValue },
+                    needsPerson: needsPerson, receiptNumber: receiptNumber))
+                outcomes.append((incoming.id, .change(changes.count - 1)))
+            case .unchanged:
+                outcomes.append((incoming.id, .unchanged(current?.sequence ?? 0)))
+            case .reject(let rejection, let visible):
+                quarantined.append(Quarantined(record: incoming.id, rejection: rejection,
+                                               rejectionJSON: try encoder.encode(rejection),
+                                               stateJSON: prepared?.json ?? RecordStateJSON.encode(incoming)))
+                outcomes.append((incoming.id, .rejected(rejection, current: visible)))
+            }
+        }
+    }
+
+    /// The answers, once `changes[i]` was stored under `sequences[i]`.
+    func results(sequences: [UInt64]) -> [RecordResult] {
+        precondition(sequences.count == changes.count)
+        return outcomes.map { id, outcome in
+            switch outcome {
+            case .change(let index): RecordResult(id: id, outcome: .accepted(seq: sequences[index]))
+            case .unchanged(let sequence): RecordResult(id: id, outcome: .accepted(seq: sequence))
+            case .rejected(let rejection, let current): RecordResult(id: id, outcome: .rejected(rejection, current: current))
+            }
+        }
+    }
+
+    /// The audit entry of a stored change.
+    static func auditDraft(for change: Change, sequence: UInt64, batch: PushBatch) -> AuditDraft {
+        AuditDraft(kind: .change, at: batch.receivedAt, actor: change.authors, replica: batch.replica.rawValue,
+                   subject: change.state.id.rawValue,
+                   detail: "seq \(sequence) batch \(batch.batchID) delta sha256:\(change.deltaDigest)")
+    }
+
+    /// The receipt number of an incident report, which names one case only.
+    static func receiptNumber(of state: RecordState) -> String? {
+        guard state.type == .incidentReport else { return nil }
+        return state.entries("receiptNumber").first?.value.stringValue
+    }
+
+    /// The receipt numbers the new incident reports of a batch carry: what a backend looks up before planning.
+    static func receiptNumbers(of batch: PushBatch) -> [String] {
+        batch.records.compactMap(receiptNumber(of:))
+    }
+
+    static func sha256Hex(_ data: Data) -> String {
+        AuditChain.hex(SHA256.hash(data: data))
+    }
+
+    static func encodeResults(_ results: [RecordResult]) throws -> Data {
+        try JSONEncoder().encode(results)
+    }
+
+    static func decodeResults(_ data: Data) throws -> [RecordResult] {
+        try JSONDecoder().decode([RecordResult].self, from: data)
+    }
+}

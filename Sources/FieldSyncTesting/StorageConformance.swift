@@ -1,0 +1,322 @@
+import FieldSyncCore
+import FieldSyncServer
+import Foundation
+
+/// The behaviour every `SyncStorage` backend must show, checked through the service (never through a
+/// backend's tables), so that the same cases run against SQLite and PostgreSQL. Tests call `run` for each
+/// case on a fresh `TestStorage`; a failed check throws `ConformanceFailure` naming the line.
+public enum StorageConformance {
+    public struct Case: Sendable, CustomStringConvertible {
+        public let name: String
+        let body: @Sendable (Harness) async throws -> Void
+        public var description: String { name }
+    }
+
+    public static func run(_ test: Case, on storage: any SyncStorage) async throws {
+        try await test.body(Harness(storage: storage))
+    }
+
+    public static let stationA = UnitID("KH.P03.S012")
+    public static let stationB = UnitID("KH.P05.S031")
+
+    /// A service over the storage with a test clock, and shorthands for the cases.
+    public struct Harness: Sendable {
+        public let storage: any SyncStorage
+        public let service: SyncService
+        public let clock = TestClock()
+
+        init(storage: any SyncStorage) {
+            self.storage = storage
+            var settings = SyncService.Settings()
+            settings.adminTokenHash = DeviceCredential.hashHex(TestServer.adminToken)
+            settings.rateLimit = nil
+            let clock = clock
+            service = SyncService(storage: storage, settings: settings, clock: { clock.now })
+        }
+
+        public func enroll(_ station: UnitID) async throws -> (device: Device, credential: String, factory: RecordFactory) {
+            let token = try await service.createEnrollmentToken(station: station)
+            let response = try await service.enroll(EnrollRequest(token: token.token, deviceName: "terminal"))
+            let device = try await service.authenticate(credential: response.credential)
+            return (device, response.credential, RecordFactory(replica: response.replica, station: station, now: clock.now))
+        }
+
+        public func push(_ records: [RecordState], from device: Device, batch: String = UUID().uuidString) async throws -> [RecordResult] {
+            try await service.push(PushRequest(batchID: batch, records: records), from: device).results
+        }
+
+        public func pullAll(_ device: Device, limit: Int = 1_000) async throws -> [RecordState] {
+            var cursor: String?
+            var records: [RecordState] = []
+            while true {
+                let page = try await service.pull(PullRequest(cursor: cursor, limit: limit), for: device)
+                records += page.records
+                cursor = page.cursor
+                if !page.hasMore { return records }
+            }
+        }
+
+        public func auditKinds() async throws -> [AuditDraft.Kind] {
+            try await storage.auditEntries(after: 0, limit: 10_000).map(\.draft.kind)
+        }
+    }
+
+    public static let cases: [Case] = [
+        pushAndPull, pagination, cursorRules, replay, rejection, scopes, transfer, concurrentEdits, leases, enrollment,
+        receiptNumbers, historyAndAudit, revocation,
+    ]
+
+    static let pushAndPull = Case(name: "push assigns increasing sequences; pulls return the station's records only") { h in
+        let (deviceA, _, factory) = try await h.enroll(stationA)
+        let (deviceB, _, _) = try await h.enroll(stationB)
+        let records = [try factory.patrolSignIn("p1"), try factory.incidentReport("i1"), try factory.householdVisit("v1")]
+        let sequences = try await h.push(records, from: deviceA).compactMap(\.acceptedSequence)
+        try expect(sequences.count == 3 && sequences == sequences.sorted() && Set(sequences).count == 3, "sequences \(sequences)")
+        try expect(try await h.pullAll(deviceA) == records, "station A pulls its records")
+        try expect(try await h.pullAll(deviceB).isEmpty, "station B pulls nothing")
+        let stored = try await h.storage.record(RecordID("i1"), audit: nil)
+        try expect(stored?.state == records[1] && stored?.units == [stationA] && stored?.needsPerson == false, "stored record")
+    }
+
+    static let pagination = Case(name: "pages follow the cursor without skipping or repeating, with changes between pages") { h in
+        let (device, _, factory) = try await h.enroll(stationA)
+        let (other, _, otherFactory) = try await h.enroll(stationB)
+        for index in 0..<25 {
+            _ = try await h.push([try factory.patrolSignIn("p\(index)")], from: device)
+            _ = try await h.push([try otherFactory.patrolSignIn("q\(index)")], from: other)
+        }
+        let first = try await h.service.pull(PullRequest(cursor: nil, limit: 10), for: device)
+        try expect(first.records.count == 10 && first.hasMore, "first page")
+        let changed = try factory.apply([.set("status", "voided"), .set("voidReason", "wrong checkpoint")], to: first.records[0])
+        _ = try await h.push([changed], from: device)
+        var seen = first.records
+        var cursor = first.cursor
+        while true {
+            let page = try await h.service.pull(PullRequest(cursor: cursor, limit: 10), for: device)
+            seen += page.records
+            cursor = page.cursor
+            if !page.hasMore { break }
+        }
+        try expect(Set(seen.map(\.id)).count == 25 && seen.count == 26 && seen.last == changed, "\(seen.count) records seen")
+        let caughtUp = try await h.service.pull(PullRequest(cursor: cursor), for: device)
+        try expect(caughtUp.records.isEmpty && !caughtUp.hasMore && caughtUp.cursor == cursor, "caught up")
+    }
+
+    static let cursorRules = Case(name: "a cursor beyond the head is refused; a purge keeps issued cursors valid") { h in
+        let (device, _, factory) = try await h.enroll(stationA)
+        _ = try await h.push([try factory.patrolSignIn("p1"), try factory.patrolSignIn("p2")], from: device)
+        for cursor in ["abc", "-1", "999"] {
+            try await expectServerError(.invalidCursor) { _ = try await h.service.pull(PullRequest(cursor: cursor), for: device) }
+        }
+        try await h.service.purge(RecordID("p2"), reason: "retention period over")
+        let page = try await h.service.pull(PullRequest(cursor: "2"), for: device)
+        try expect(page.records.isEmpty && page.cursor == "2", "cursor 2 after purging the newest record")
+        try expect(try await h.service.history(of: RecordID("p2")).isEmpty, "purged history")
+        try expect(try await h.pullAll(device).map(\.id) == [RecordID("p1")], "purged record not pulled")
+    }
+
+    static let replay = Case(name: "a replayed batch gets the stored answers; a reused id with other content is refused") { h in
+        let (device, _, factory) = try await h.enroll(stationA)
+        let records = [try factory.patrolSignIn("p1"), try factory.incidentReport("i1"),
+                       forgedSeverity(try factory.incidentReport("i2"), by: device.replica, wall: h.clock.now)]
+        let first = try await h.push(records, from: device, batch: "batch-1")
+        let quarantined = try await h.service.quarantine().count
+        let audit = try await h.auditKinds().count
+        h.clock.advance(milliseconds: 5_000)
+        let second = try await h.push(records, from: device, batch: "batch-1")
+        let auditAfter = try await h.auditKinds().count
+        let quarantinedAfter = try await h.service.quarantine().count
+        try expect(first == second, "replayed answers")
+        try expect(auditAfter == audit && quarantinedAfter == quarantined, "nothing applied twice")
+        try expect(try await h.service.history(of: RecordID("i1")).count == 1, "one history entry")
+        try await expectServerError(.batchConflict) {
+            _ = try await h.push([try factory.patrolSignIn("other")], from: device, batch: "batch-1")
+        }
+        try expect(try await h.pullAll(device).count == 2, "two records stored")
+    }
+
+    static let rejection = Case(name: "a refused record is quarantined with its reason and stores nothing") { h in
+        let (device, _, factory) = try await h.enroll(stationA)
+        let bad = forgedSeverity(try factory.incidentReport("i1"), by: device.replica, wall: h.clock.now)
+        let results = try await h.push([bad, try factory.patrolSignIn("p1")], from: device)
+        try expect(results[0].rejectedCode == .invalidValue && results[1].acceptedSequence != nil, "outcomes \(results)")
+        let quarantine = try await h.service.quarantine()
+        try expect(quarantine.count == 1 && quarantine[0].record == RecordID("i1") && quarantine[0].state == bad
+                   && quarantine[0].rejection.code == .invalidValue && quarantine[0].replica == device.replica, "quarantine")
+        try expect(try await h.storage.record(RecordID("i1"), audit: nil) == nil, "nothing stored")
+    }
+
+    static let scopes = Case(name: "writes outside the device's units are refused without revealing the record") { h in
+        let (deviceA, _, factoryA) = try await h.enroll(stationA)
+        let (deviceB, _, factoryB) = try await h.enroll(stationB)
+        let report = try factoryA.incidentReport("i1")
+        _ = try await h.push([report], from: deviceA)
+        let tampered = try RecordFactory(replica: deviceB.replica, station: stationB, now: h.clock.now).apply([.set("severity", "major")], to: report)
+        let results = try await h.push([tampered, try factoryB.patrolSignIn("x", checkpoint: "CP1")], from: deviceB)
+        try expect(results[0].rejectedCode == .outOfScope && results[0].rejectedCurrent == nil && results[1].acceptedSequence != nil,
+                   "outcomes \(results)")
+        let foreign = try RecordFactory(replica: deviceB.replica, station: stationA, now: h.clock.now).patrolSignIn("y")
+        try expect(try await h.push([foreign], from: deviceB)[0].rejectedCode == .outOfScope, "create for another station")
+        try expect(try await h.storage.record(RecordID("i1"), audit: nil)?.state == report, "record unchanged")
+    }
+
+    static let transfer = Case(name: "a transferred case reaches the new station, and the receiving station keeps it") { h in
+        let (deviceA, _, factoryA) = try await h.enroll(stationA)
+        let (deviceB, _, factoryB) = try await h.enroll(stationB)
+        var report = try factoryA.apply([.set("status", "receiptIssued")], to: try factoryA.incidentReport("i1"))
+        _ = try await h.push([report], from: deviceA)
+        let before = try await h.service.pull(PullRequest(cursor: nil), for: deviceB)
+        try expect(before.records.isEmpty, "B sees nothing before the transfer")
+        let move: FieldValue = .object(["from": .string(stationA.rawValue), "to": .string(stationB.rawValue), "reason": "jurisdiction"])
+        report = try factoryA.apply([.set("jurisdictionUnit", .string(stationB.rawValue)), .append("transfers", move),
+                                     .set("status", "transferred")], to: report)
+        try expect(try await h.push([report], from: deviceA)[0].acceptedSequence != nil, "transfer accepted")
+        try expect(try await h.service.pull(PullRequest(cursor: before.cursor), for: deviceB).records == [report], "B gets the case")
+        let accepted = try factoryB.apply([.set("status", "accepted")], to: report)
+        try expect(try await h.push([accepted], from: deviceB)[0].acceptedSequence != nil, "B accepts")
+        try expect(try await h.pullAll(deviceA) == [accepted], "A keeps the case")
+        try expect(try await h.storage.record(RecordID("i1"), audit: nil)?.units == [stationA, stationB], "units only grow")
+    }
+
+    static let concurrentEdits = Case(name: "concurrent pushes of one record lose no write; a conflict waits for a person") { h in
+        let (first, _, factory1) = try await h.enroll(stationA)
+        let (second, _, factory2) = try await h.enroll(stationA)
+        let report = try factory1.incidentReport("i1")
+        _ = try await h.push([report], from: first)
+        let one = try factory1.apply([.set("narrative", "Red bicycle."), .append("supervisorNotes", "one")], to: report)
+        let two = try factory2.apply([.set("narrative", "Blue bicycle."), .append("supervisorNotes", "two")], to: report)
+        async let a = h.push([one], from: first)
+        async let b = h.push([two], from: second)
+        let (resultA, resultB) = try await (a, b)
+        try expect(resultA[0].acceptedSequence != nil && resultB[0].acceptedSequence != nil, "both accepted")
+        let stored = try await h.storage.record(RecordID("i1"), audit: nil)
+        try expect(stored?.state == one.joined(with: two) && stored?.needsPerson == true, "stored is the join of both")
+        try expect(try await h.service.conflicts().map(\.id) == [RecordID("i1")], "listed as a conflict")
+        let resolved = try factory1.apply([.set("narrative", "Red and blue bicycles.")], to: stored!.state)
+        _ = try await h.push([resolved], from: first)
+        try expect(try await h.service.conflicts().isEmpty, "resolved")
+    }
+
+    static let leases = Case(name: "receipt leases never overlap, also when granted concurrently") { h in
+        let (device, _, _) = try await h.enroll(stationA)
+        let (other, _, _) = try await h.enroll(stationA)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<16 {
+                group.addTask { _ = try await h.service.lease(for: index.isMultiple(of: 2) ? device : other) }
+            }
+            try await group.waitForAll()
+        }
+        let all = try await h.service.leases().map(\.lease)
+        try expect(all.count == 18, "\(all.count) leases")
+        let sorted = all.sorted { $0.first < $1.first }
+        for (earlier, later) in zip(sorted, sorted.dropFirst()) {
+            try expect(earlier.prefix == later.prefix && earlier.last < later.first, "\(earlier) overlaps \(later)")
+        }
+    }
+
+    static let enrollment = Case(name: "an enrollment token works once, also when spent concurrently, and not after expiry") { h in
+        let token = try await h.service.createEnrollmentToken(station: stationA, lifetime: 60_000)
+        let outcomes = await withTaskGroup(of: Bool.self, returning: [Bool].self) { group in
+            for index in 0..<8 {
+                group.addTask { (try? await h.service.enroll(EnrollRequest(token: token.token, deviceName: "t\(index)"))) != nil }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        try expect(outcomes.filter { $0 }.count == 1, "\(outcomes.filter { $0 }.count) enrollments with one token")
+        try expect(try await h.service.devices().count == 1, "one device")
+        let expiring = try await h.service.createEnrollmentToken(station: stationA, lifetime: 60_000)
+        h.clock.advance(milliseconds: 60_000)
+        try await expectServerError(.invalidToken) { _ = try await h.service.enroll(EnrollRequest(token: expiring.token, deviceName: "late")) }
+        try await expectServerError(.invalidToken) { _ = try await h.service.enroll(EnrollRequest(token: "no-such-token", deviceName: "x")) }
+    }
+
+    static let receiptNumbers = Case(name: "a receipt number names one case, also when two devices push it at once") { h in
+        let (first, _, factory1) = try await h.enroll(stationA)
+        let (second, _, factory2) = try await h.enroll(stationA)
+        let number = "KH.P03.S012-0001024"
+        async let a = h.push([try factory1.incidentReport("case-1", receipt: number)], from: first)
+        async let b = h.push([try factory2.incidentReport("case-2", receipt: number)], from: second)
+        let results = try await a + b
+        try expect(results.filter { $0.acceptedSequence != nil }.count == 1, "one accepted: \(results)")
+        try expect(results.filter { $0.rejectedCode == .invalidValue }.count == 1, "one refused: \(results)")
+        let winner = results.first { $0.acceptedSequence != nil }!.id
+        let edit = try (winner == RecordID("case-1") ? factory1 : factory2)
+            .apply([.set("severity", "major")], to: try await h.storage.record(winner, audit: nil)!.state)
+        try expect(try await h.push([edit], from: winner == RecordID("case-1") ? first : second)[0].acceptedSequence != nil,
+                   "the holder edits its case")
+        let inBatch = try await h.push([try factory1.incidentReport("case-3", receipt: "KH.P03.S012-0001030"),
+                                        try factory1.incidentReport("case-4", receipt: "KH.P03.S012-0001030")], from: first)
+        try expect(inBatch[0].acceptedSequence != nil && inBatch[1].rejectedCode == .invalidValue, "twice in one batch: \(inBatch)")
+    }
+
+    static let historyAndAudit = Case(name: "history keeps every change; the audit chain covers every action and verifies") { h in
+        let (device, _, factory) = try await h.enroll(stationA)
+        let created = try factory.patrolSignIn("p1")
+        _ = try await h.push([created, try factory.patrolSignIn("p2")], from: device)
+        h.clock.advance(milliseconds: 1_000)
+        let voided = try factory.apply([.set("status", "voided"), .set("voidReason", "wrong checkpoint")], to: created)
+        _ = try await h.push([voided], from: device)
+        let history = try await h.service.history(of: RecordID("p1"))
+        try expect(history.count == 2 && history[0].delta == created && history[1].sequence > history[0].sequence
+                   && history.allSatisfy { $0.replica == device.replica && $0.authors == [factory.officer] }, "history \(history)")
+        try expect(history[1].delta.entries("status").map(\.value) == ["voided"], "the second delta holds the void")
+        _ = try await h.service.readRecord(RecordID("p1"), reason: "complaint 2026-117")
+        try await h.service.purge(RecordID("p2"), reason: "retention period over")
+        _ = try await h.service.revoke(device.replica)
+        let kinds = try await h.auditKinds()
+        // The history read is audited too.
+        try expect(kinds == [.enrollmentTokenCreated, .enrollment, .change, .change, .change, .adminRead, .adminRead, .purge, .revocation],
+                   "audit kinds \(kinds)")
+        let verification = try await h.service.verifyAudit()
+        try expect(verification.isIntact && verification.entriesChecked == kinds.count, "verification \(verification)")
+    }
+
+    static let revocation = Case(name: "a revoked device is refused and told to wipe") { h in
+        let (device, credential, factory) = try await h.enroll(stationA)
+        _ = try await h.push([try factory.patrolSignIn("p1")], from: device)
+        try expect(try await h.service.revoke(device.replica, reason: "reported stolen").isRevoked, "revoked")
+        try expect(try await h.service.revoke(device.replica).isRevoked, "revoking again is harmless")
+        do {
+            _ = try await h.service.authenticate(credential: credential)
+            throw ConformanceFailure("a revoked device was let in")
+        } catch let error as ServerError {
+            try expect(error.code == .revoked && error.protocolError.wipe, "\(error)")
+        }
+        try expect(try await h.service.devices().first?.isRevoked == true, "listed as revoked")
+        try await expectServerError(.notFound) { _ = try await h.service.revoke(ReplicaID("t-nobody")) }
+    }
+
+    /// A state whose severity is not one of the schema's values, written as a real write would be.
+    static func forgedSeverity(_ state: RecordState, by replica: ReplicaID, wall: Int64) -> RecordState {
+        var next = state
+        let dot = next.context.advance(replica)
+        next.fields["severity"] = [FieldEntry(dot: dot, stamp: HLCTimestamp(wall: wall), author: OfficerID("KH1234"), value: "huge")]
+        return next
+    }
+}
+
+/// A conformance check that failed.
+public struct ConformanceFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String, line: Int = #line) { self.description = "StorageConformance.swift:\(line): \(description)" }
+}
+
+func expect(_ condition: Bool, _ message: @autoclosure () -> String, line: Int = #line) throws {
+    guard condition else { throw ConformanceFailure(message(), line: line) }
+}
+
+func expectServerError(_ code: ProtocolError.Code, line: Int = #line, _ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as ServerError {
+        try expect(error.code == code, "expected \(code), got \(error)", line: line)
+        return
+    }
+    throw ConformanceFailure("expected \(code), got success", line: line)
+}
+
+extension RecordResult {
+    var acceptedSequence: UInt64? { if case .accepted(let seq) = outcome { seq } else { nil } }
+    var rejectedCode: RejectionCode? { if case .rejected(let rejection, _) = outcome { rejection.code } else { nil } }
+    var rejectedCurrent: RecordState? { if case .rejected(_, let current) = outcome { current } else { nil } }
+}
