@@ -85,7 +85,7 @@ struct ProcessFaultTests {
           .enabled(if: SmallDisk.available, "needs root to mount a small tmpfs"))
     func diskFull() async throws {
         let scratch = try Scratch()
-        let disk = try SmallDisk(at: scratch.path + "/disk", megabytes: 4)
+        let disk = try SmallDisk(at: scratch.path + "/disk", megabytes: 32)
         defer { disk.unmount() }
         let (server, port, admin) = try scratch.startServer(database: disk.path + "/server.sqlite")
         defer { server.kill() }

@@ -12,7 +12,11 @@ struct SimulationTests {
     static let environment = ProcessInfo.processInfo.environment
 
     /// Seeds that once failed; each names the bug it found.
-    static let regressionSeeds: [UInt64] = []
+    static let regressionSeeds: [UInt64] = [
+        // A push refused `clockSkew` after a retry under a new batch id was admitted when the delayed
+        // first request arrived minutes later: the terminal's abandoned write came back (SPEC 10.2).
+        40, 60, 469,
+    ]
 
     @Test("a budget of seeds over every fault kind: replicas converge, nothing is lost")
     func budget() async {

@@ -77,14 +77,14 @@ struct SimulationInvariants {
     }
 
     /// Refusals are final: the writes a terminal abandoned when the server refused them (its own values
-    /// in the refused state that the server's state did not hold) never enter the server's history.
+    /// in the refused state that the server's state had not seen) never enter the server's history.
     private func resurrectionProblems(rejected: [String: [RejectedChange]], _ service: SyncService) async throws -> [String] {
         var problems: [String] = []
         for terminal in simulation.terminals {
             let replica = try terminal.replica
             for change in rejected[terminal.name] ?? [] {
-                let kept = change.serverState?.heldDots ?? []
-                let abandoned = change.localState.heldDots.filter { $0.replica == replica && !kept.contains($0) }
+                let seen = change.serverState?.context ?? VersionVector()
+                let abandoned = change.localState.heldDots.filter { $0.replica == replica && !seen.contains($0) }
                 guard !abandoned.isEmpty else { continue }
                 for entry in try await service.storage.history(of: change.recordID) {
                     for dot in entry.delta.heldDots.intersection(abandoned) {
