@@ -182,7 +182,10 @@ struct StoreFile {
 
     private func read<T>(_ body: (Database) throws -> T) throws -> T? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        let queue = try DatabaseQueue(path: path)
+        // The daemon may hold the file's lock while it creates and migrates the store.
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
         defer { try? queue.close() }
         return try queue.read { db in try db.tableExists("record") ? body(db) : nil }
     }

@@ -5,7 +5,7 @@ import Testing
 /// The deterministic simulator over the real engines (issue 8). CI runs a budget of seeds; a failing
 /// seed prints the one command that replays it, and becomes a regression seed below once fixed.
 ///
-/// Environment: `FIELDSYNC_SIM_SEEDS` (how many, default 400), `FIELDSYNC_SIM_FIRST_SEED` (default 1),
+/// Environment: `FIELDSYNC_SIM_SEEDS` (how many, default 300), `FIELDSYNC_SIM_FIRST_SEED` (default 1),
 /// `FIELDSYNC_SIM_JOBS` (runs at once, default 2), `FIELDSYNC_SIM_SEED` (the one seed `replay` runs).
 @Suite("Deterministic simulation")
 struct SimulationTests {
@@ -20,7 +20,7 @@ struct SimulationTests {
 
     @Test("a budget of seeds over every fault kind: replicas converge, nothing is lost")
     func budget() async {
-        let count = UInt64(Self.environment["FIELDSYNC_SIM_SEEDS"].flatMap(Int.init) ?? 400)
+        let count = UInt64(Self.environment["FIELDSYNC_SIM_SEEDS"].flatMap(Int.init) ?? 300)
         let first = UInt64(Self.environment["FIELDSYNC_SIM_FIRST_SEED"].flatMap(Int.init) ?? 1)
         let jobs = Self.environment["FIELDSYNC_SIM_JOBS"].flatMap(Int.init) ?? 2
         await Self.run(seeds: Array(first..<(first + count)), jobs: jobs)
