@@ -127,6 +127,8 @@ public final class PostgresStorage: SyncStorage {
     // MARK: Schema
 
     public func prepare() async throws {
+        // Lets the pool's run task start before the first lease (else postgres-nio logs a warning).
+        await Task.yield()
         try await transaction { connection in
             // One node migrates at a time; the others wait and then find nothing to do.
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))", logger: logger)
