@@ -2,6 +2,7 @@ import FieldSyncClient
 import FieldSyncCore
 import FieldSyncServer
 import FieldSyncStore
+import FieldSyncTesting
 import Foundation
 import GRDB
 import Testing
@@ -16,22 +17,22 @@ struct ProcessFaultTests {
     @Test("kill -9 of the server during a large push: restarted on the same file, nothing is lost or applied twice")
     func serverKilledMidPush() async throws {
         let scratch = try Scratch()
-        let (server, port, admin) = try scratch.startServer(database: scratch.path + "/server.sqlite")
-        defer { server.kill() }
-        let terminal = try await ProcessTerminal.enrolled(scratch, "pusher", port: port, admin: admin)
+        let (server, admin) = try await scratch.startServer(database: scratch.path + "/server.sqlite")
+        defer { server.stop() }
+        let terminal = try await ProcessTerminal.enrolled(scratch, "pusher", port: server.port, admin: admin)
         let total = 3_000
         try terminal.createRecords(total)
 
         let pushing = Task { try await terminal.engine.syncUntilCaughtUp() }
-        try await FieldSyncProcess.waitAsync(for: "the first batch to commit") { try admin.count("records") >= 500 }
+        try await waitUntil("the first batch to commit") { try admin.count("records") >= 500 }
         server.kill()
         let committedAtKill = try admin.count("records")
         #expect(committedAtKill < total, "the push had finished before the kill: nothing was tested")
         if case .success = await pushing.result { Issue.record("the sync did not notice that the server died") }
 
-        let (restarted, _) = try FieldSyncProcess.server(database: admin.path, port: port, directory: scratch.path)
-        defer { restarted.kill() }
-        try await terminal.engine.syncUntilCaughtUp()
+        let (restarted, _) = try await scratch.startServer(database: admin.path)
+        defer { restarted.stop() }
+        try await terminal.engine(port: restarted.port).syncUntilCaughtUp()
         #expect(try terminal.store.pendingPushCount() == 0)
         #expect(try admin.count("records") == total)
         // One creation per record in the append-only history: nothing was applied twice.
@@ -43,9 +44,9 @@ struct ProcessFaultTests {
     @Test("kill -9 of the daemon mid-pull: the store holds whole pages only, and a restart finishes the pull")
     func daemonKilledMidPull() async throws {
         let scratch = try Scratch()
-        let (server, port, admin) = try scratch.startServer(database: scratch.path + "/server.sqlite")
-        defer { server.kill() }
-        let writer = try await ProcessTerminal.enrolled(scratch, "writer", port: port, admin: admin)
+        let (server, admin) = try await scratch.startServer(database: scratch.path + "/server.sqlite")
+        defer { server.stop() }
+        let writer = try await ProcessTerminal.enrolled(scratch, "writer", port: server.port, admin: admin)
         let total = 4_000
         try writer.createRecords(total)
         try await writer.engine.syncUntilCaughtUp()
@@ -54,14 +55,14 @@ struct ProcessFaultTests {
         let config = scratch.path + "/daemon.json"
         let storePath = scratch.path + "/daemon.sqlite"
         let settings: [String: Any] = [
-            "serverURL": "http://127.0.0.1:\(port)", "storePath": storePath, "keyFile": scratch.path + "/daemon.key",
+            "serverURL": server.baseURL, "storePath": storePath, "keyFile": scratch.path + "/daemon.key",
             "deviceName": "reader", "enrollmentToken": token, "statusFile": scratch.path + "/status.json",
             "syncIntervalSeconds": 3_600, "pageSize": 40, "logLevel": "warning",
         ]
         try JSONSerialization.data(withJSONObject: settings).write(to: URL(fileURLWithPath: config))
-        let daemon = try FieldSyncProcess(["daemon", "--config", config])
+        let daemon = try DaemonProcess(config: config)
         let store = StoreFile(path: storePath)
-        try await FieldSyncProcess.waitAsync(for: "the daemon to apply a page (output: \(daemon.text))") { try store.count() > 0 }
+        try await waitUntil("the daemon to apply a page (output: \(daemon.text))") { try store.count() > 0 }
         daemon.kill()
         let held = try store.recordIDs()
         #expect(held.count < total, "the pull had finished before the kill: nothing was tested")
@@ -70,8 +71,8 @@ struct ProcessFaultTests {
         let cursor = try #require(try store.checkpoint().flatMap(Int64.init))
         #expect(held == (try admin.recordIDs(upTo: cursor)))
 
-        let restarted = try FieldSyncProcess(["daemon", "--config", config])
-        try await FieldSyncProcess.waitAsync(for: "the restarted daemon to finish the pull (output: \(restarted.text))") {
+        let restarted = try DaemonProcess(config: config)
+        try await waitUntil("the restarted daemon to finish the pull (output: \(restarted.text))") {
             try store.count() == total
         }
         #expect(restarted.terminate() == 0, "\(restarted.text)")
@@ -87,9 +88,9 @@ struct ProcessFaultTests {
         let scratch = try Scratch()
         let disk = try SmallDisk(at: scratch.path + "/disk", megabytes: 32)
         defer { disk.unmount() }
-        let (server, port, admin) = try scratch.startServer(database: disk.path + "/server.sqlite")
-        defer { server.kill() }
-        let terminal = try await ProcessTerminal.enrolled(scratch, "counter", port: port, admin: admin)
+        let (server, admin) = try await scratch.startServer(database: disk.path + "/server.sqlite")
+        defer { server.stop() }
+        let terminal = try await ProcessTerminal.enrolled(scratch, "counter", port: server.port, admin: admin)
         let total = 1_500
         try terminal.createRecords(total, noteBytes: 400)
         let filler = try disk.fill(leaving: 200 * 1_024)
@@ -102,7 +103,7 @@ struct ProcessFaultTests {
             #expect(error.httpStatus == 503 && error.protocolError?.code == .unavailable, "\(error)")
             #expect(error.isTransient)
         }
-        #expect(server.isRunning, "the server died of a full disk: \(server.text)")
+        #expect(server.process.isRunning, "the server died of a full disk: \(server.log)")
         // Nothing half-applied: the server holds exactly the records whose push was acknowledged, each
         // as the terminal holds it, each created once.
         let pending = try terminal.store.records(RecordFilter(pendingPushOnly: true)).map(\.id.rawValue)
@@ -115,7 +116,7 @@ struct ProcessFaultTests {
         do {
             try await terminal.engine.syncUntilCaughtUp()
         } catch {
-            Issue.record("after space returned (\(disk.freeBytes) bytes free): \(error); server log: \(server.text)")
+            Issue.record("after space returned (\(disk.freeBytes) bytes free): \(error); server log: \(server.log)")
             throw error
         }
         #expect(try terminal.store.pendingPushCount() == 0)
@@ -131,10 +132,13 @@ final class Scratch {
     init() throws { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
     deinit { try? FileManager.default.removeItem(atPath: path) }
 
-    /// A `fieldsync server` process on `database`, its port, and the file as the tests read it.
-    func startServer(database: String) throws -> (FieldSyncProcess, port: Int, ServerFiles) {
-        let (server, port) = try FieldSyncProcess.server(database: database, directory: path)
-        return (server, port, try ServerFiles(database: database))
+    /// A `fieldsync server` process on `database` (rate limit off), and the file as the tests read it.
+    func startServer(database: String) async throws -> (ServerProcess, ServerFiles) {
+        let config = path + "/server.json"
+        try Data(#"{"limits": {"rateLimit": {"requestsPerSecond": 0}}, "log": {"level": "warning"}}"#.utf8)
+            .write(to: URL(fileURLWithPath: config))
+        let server = try await ServerProcess.start(environment: [:], arguments: ["--config", config, "--database", database])
+        return (server, try ServerFiles(database: database))
     }
 }
 
@@ -202,11 +206,18 @@ struct ProcessTerminal {
 
     static func enrolled(_ scratch: Scratch, _ name: String, port: Int, admin: ServerFiles) async throws -> ProcessTerminal {
         let store = try TerminalStore(path: "\(scratch.path)/\(name).sqlite", keyFile: "\(scratch.path)/\(name).key")
-        let engine = SyncEngine(store: store, transport: HTTPTransport(baseURL: URL(string: "http://127.0.0.1:\(port)")!, timeout: 60),
-                                makeBatchID: { UUID().uuidString })
+        let terminal = ProcessTerminal(store: store, engine: engine(store, port: port))
         let token = try await admin.service.createEnrollmentToken(station: ProcessFaultTests.station)
-        _ = try await engine.enroll(token: token.token, deviceName: name)
-        return ProcessTerminal(store: store, engine: engine)
+        _ = try await terminal.engine.enroll(token: token.token, deviceName: name)
+        return terminal
+    }
+
+    /// The engine of this terminal's store towards a server (restarted) on `port`.
+    func engine(port: Int) -> SyncEngine { Self.engine(store, port: port) }
+
+    private static func engine(_ store: TerminalStore, port: Int) -> SyncEngine {
+        SyncEngine(store: store, transport: HTTPTransport(baseURL: URL(string: "http://127.0.0.1:\(port)")!, timeout: 60),
+                   makeBatchID: { UUID().uuidString })
     }
 
     /// `count` household visits and patrol sign-ins, each with a note of about `noteBytes`.
@@ -228,6 +239,11 @@ struct ProcessTerminal {
     }
 }
 
+extension ServerProcess {
+    /// What the server wrote to its log so far.
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+}
+
 /// A small tmpfs, so that the disk really fills (root only).
 struct SmallDisk {
     let path: String
@@ -244,12 +260,13 @@ struct SmallDisk {
         self.path = path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         guard Self.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", path]) == 0 else {
-            throw FieldSyncProcess.ProcessFailure("mount -t tmpfs failed at \(path)")
+            throw ProcessTestFailure(description: "mount -t tmpfs failed at \(path)")
         }
     }
 
     func unmount() {
-        _ = Self.run("/bin/umount", [path])
+        // Lazily: the test may still hold the database open while it unwinds.
+        _ = Self.run("/bin/umount", ["-l", path])
         try? FileManager.default.removeItem(atPath: path)
     }
 

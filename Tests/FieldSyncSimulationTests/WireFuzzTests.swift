@@ -36,7 +36,7 @@ struct WireFuzzTests {
     @Test("the decoders never crash, answer typed errors, and the fast path agrees with JSONDecoder")
     func decoder() throws {
         let corpus = try Self.corpus()
-        var random = SimulationRandom(seed: Self.seed)
+        var random = SeededRandom(seed: Self.seed)
         let iterations = Int(20_000 * Self.scale)
         var decoded = 0
         for iteration in 0..<iterations {
@@ -66,7 +66,7 @@ struct WireFuzzTests {
     func pushHandler() async throws {
         let harness = try await FuzzHarness()
         let corpus = try Self.corpus() + harness.ownBodies()
-        var random = SimulationRandom(seed: Self.seed &+ 1)
+        var random = SeededRandom(seed: Self.seed &+ 1)
         let iterations = Int(1_500 * Self.scale)
         var outcomes: [String: Int] = [:]
         for iteration in 0..<iterations {

@@ -10,13 +10,13 @@ enum WireMutator {
         "null", "true", "[]", "{}", "\"\"", ",", ":", "\"", "\\", "]", "}", "[", "{",
     ]
 
-    static func mutate(_ body: Data, corpus: [Data], times: ClosedRange<Int> = 1...3, _ random: inout SimulationRandom) -> Data {
+    static func mutate(_ body: Data, corpus: [Data], times: ClosedRange<Int> = 1...3, _ random: inout SeededRandom) -> Data {
         var bytes = [UInt8](body)
         for _ in 0..<random.int(times) { mutateOnce(&bytes, corpus: corpus, &random) }
         return Data(bytes)
     }
 
-    private static func mutateOnce(_ bytes: inout [UInt8], corpus: [Data], _ random: inout SimulationRandom) {
+    private static func mutateOnce(_ bytes: inout [UInt8], corpus: [Data], _ random: inout SeededRandom) {
         let position = bytes.isEmpty ? 0 : random.int(0...(bytes.count - 1))
         switch random.int(0...9) {
         case 0 where !bytes.isEmpty:

@@ -9,7 +9,7 @@ struct FaultPlan {
     var terminalCrashes = false
     var serverCrashes = false
 
-    static func random(_ random: inout SimulationRandom) -> FaultPlan {
+    static func random(_ random: inout SeededRandom) -> FaultPlan {
         var plan = FaultPlan()
         plan.network = Set(NetworkFault.allCases.filter { _ in random.percent(60) })
         plan.networkPercent = random.int(5...30)

@@ -22,11 +22,11 @@ public final class SimulatedNetwork: Sendable {
     }
 
     let server: SimulatedServer
-    let random: LockedValue<SimulationRandom>
+    let random: LockedValue<SeededRandom>
     let stats: SimulationStats
     private let state = LockedValue(State())
 
-    init(server: SimulatedServer, random: LockedValue<SimulationRandom>, stats: SimulationStats) {
+    init(server: SimulatedServer, random: LockedValue<SeededRandom>, stats: SimulationStats) {
         self.server = server
         self.random = random
         self.stats = stats

@@ -14,7 +14,7 @@ final class SimulatedTerminal {
     let storePath: String
     let keyPath: String
     let crashPoint: CrashPoint
-    private let random: LockedValue<SimulationRandom>
+    private let random: LockedValue<SeededRandom>
     private(set) var store: TerminalStore
     private(set) var engine: SyncEngine
 
@@ -22,7 +22,7 @@ final class SimulatedTerminal {
     static let storeTables = ["record", "meta", "receipt_lease", "clock", "rejected_change", "held_record"]
 
     init(name: String, station: UnitID, officers: [OfficerID], clock: SimulatedClock, transport: SimulatedTransport,
-         directory: String, random: LockedValue<SimulationRandom>) throws {
+         directory: String, random: LockedValue<SeededRandom>) throws {
         self.name = name
         self.station = station
         self.officers = officers
@@ -37,13 +37,13 @@ final class SimulatedTerminal {
     }
 
     private static func open(_ path: String, _ key: String, clock: SimulatedClock,
-                             random: LockedValue<SimulationRandom>) throws -> TerminalStore {
+                             random: LockedValue<SeededRandom>) throws -> TerminalStore {
         try TerminalStore(path: path, keyFile: key, leaseLowWater: 3, now: { clock.now },
                           makeID: { "rec-" + random.update { $0.hex(16) } })
     }
 
     private static func engine(_ store: TerminalStore, transport: SimulatedTransport,
-                               random: LockedValue<SimulationRandom>) -> SyncEngine {
+                               random: LockedValue<SeededRandom>) -> SyncEngine {
         // Small batches and pages: every sync crosses several round trips, each a chance for a fault.
         SyncEngine(store: store, transport: transport, batchSize: 4, pageSize: 5,
                    makeBatchID: { "b-" + random.update { $0.hex(16) } })

@@ -29,7 +29,7 @@ public final class Simulation {
 
     let seed: UInt64
     let directory: String
-    let random: LockedValue<SimulationRandom>
+    let random: LockedValue<SeededRandom>
     let trueTime = LockedValue(start)
     let stats = SimulationStats()
     var terminals: [SimulatedTerminal] = []
@@ -42,11 +42,11 @@ public final class Simulation {
 
     public init(seed: UInt64) {
         self.seed = seed
-        random = LockedValue(SimulationRandom(seed: seed))
+        random = LockedValue(SeededRandom(seed: seed))
         directory = NSTemporaryDirectory() + "fieldsync-sim-\(seed)-\(UUID().uuidString)"
     }
 
-    func draw<T>(_ body: (inout SimulationRandom) -> T) -> T { random.update(body) }
+    func draw<T>(_ body: (inout SeededRandom) -> T) -> T { random.update(body) }
 
     /// Runs the whole simulation and checks it. Never throws for a violation: violations are the outcome.
     public func run() async -> Outcome {

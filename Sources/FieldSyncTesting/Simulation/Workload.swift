@@ -18,7 +18,7 @@ struct Workload {
     static let incidentStatuses: [IncidentReportStatus] = [.investigating, .accepted, .solved, .unsolved, .referred, .closed]
 
     func plan(for terminal: SimulatedTerminal, records: [StoredRecord], now: Int64,
-              _ random: inout SimulationRandom) -> Planned {
+              _ random: inout SeededRandom) -> Planned {
         let officer = random.pick(terminal.officers)
         let station = terminal.station
         let kind = records.isEmpty ? random.int(0...2) : random.weighted([8, 8, 8, 60, 8])
@@ -47,7 +47,7 @@ struct Workload {
         }
     }
 
-    private func edit(_ record: StoredRecord, officer: OfficerID, random: inout SimulationRandom) -> Planned {
+    private func edit(_ record: StoredRecord, officer: OfficerID, random: inout SeededRandom) -> Planned {
         let id = record.id
         let note = "note \(random.hex(4))"
         func planned(_ label: String, _ perform: @escaping (TerminalStore) throws -> StoredRecord) -> Planned {
@@ -92,7 +92,7 @@ struct Workload {
     }
 
     /// A person settles a conflict: keeps one competing value, or writes a new one.
-    private func resolve(_ record: StoredRecord, officer: OfficerID, random: inout SimulationRandom) -> Planned {
+    private func resolve(_ record: StoredRecord, officer: OfficerID, random: inout SeededRandom) -> Planned {
         let id = record.id
         guard let field = record.schema.conflicts(in: record.state)?.fields.first else {
             return Planned(label: "note on unconflicted", target: id) { try $0.addNote(to: id, "checked", by: officer) }
