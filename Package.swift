@@ -70,6 +70,7 @@ let package = Package(
             name: "FieldSyncTesting",
             dependencies: [
                 "FieldSyncCore", "FieldSyncStore", "FieldSyncClient", "FieldSyncServer",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
@@ -94,6 +95,15 @@ let package = Package(
         .testTarget(name: "FieldSyncClientTests", dependencies: ["FieldSyncClient", "FieldSyncTesting"]),
         // Runs the CLI's own code (the demo scenario, output formatting) in-process.
         .testTarget(name: "FieldSyncCommandTests", dependencies: ["fieldsync", "FieldSyncClient", "FieldSyncTesting"]),
+        // The deterministic simulator's seeds, the real-process fault tests and the wire fuzzer.
+        .testTarget(
+            name: "FieldSyncSimulationTests",
+            dependencies: [
+                "FieldSyncTesting", "FieldSyncClient", "FieldSyncServer", "FieldSyncStore", "FieldSyncCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            exclude: ["FuzzCorpus"]
+        ),
         .testTarget(
             name: "FieldSyncServerTests",
             dependencies: [

@@ -64,6 +64,12 @@ public final class HTTPTransport: SyncTransport {
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         // libcurl inflates when it advertised gzip itself; inflate here if it did not.
         let body = Gzip.isGzip(data) ? (Gzip.decompress(data) ?? data) : data
+        return try Self.interpret(status: status, body: body, path: path)
+    }
+
+    /// What a terminal makes of an HTTP answer: the message, or a typed error from the error body.
+    /// Public so that the simulator's transport reads answers exactly as this one does.
+    public static func interpret<Response: ProtocolMessage>(status: Int, body: Data, path: String) throws(ClientError) -> Response {
         guard (200..<300).contains(status) else {
             let problem = try? WireCoding.decodeBody(ProtocolError.self, from: body)
             if let problem, problem.wipe || problem.code == .revoked {

@@ -73,8 +73,13 @@ public struct SyncEngine: Sendable {
             guard report.roundTrips < maxRoundTrips else {
                 throw ClientError(.malformedResponse, "sync did not converge after \(maxRoundTrips) round trips")
             }
-            let pending = Self.withinBudget(try store.pendingPush(limit: batchSize), bytes: maxBatchBytes)
-            let push = pending.isEmpty ? nil : PushRequest(batchID: makeBatchID(), records: pending)
+            // A batch that went unanswered is resent as it was (SPEC 10.2); only then comes the next.
+            var push = try store.unansweredPush()
+            if push == nil {
+                let pending = Self.withinBudget(try store.pendingPush(limit: batchSize), bytes: maxBatchBytes)
+                push = pending.isEmpty ? nil : PushRequest(batchID: makeBatchID(), records: pending)
+                if let push { try store.rememberPush(push) }
+            }
             let request = SyncRequest(push: push, pull: PullRequest(cursor: try store.pullCursor(), limit: pageSize))
             let response: SyncResponse
             let transport = self.transport

@@ -8,6 +8,10 @@ public protocol SyncEngineStore: Sendable {
     func saveEnrollment(_ response: EnrollResponse) throws
     /// States of records with local writes the server has not acknowledged, at most `limit`.
     func pendingPush(limit: Int) throws -> [RecordState]
+    /// The push sent and not yet answered (same batch id, same states), to be resent as it is.
+    func unansweredPush() throws -> PushRequest?
+    /// Remembers a push before it is sent, until `acknowledge` records its answer.
+    func rememberPush(_ request: PushRequest) throws
     /// Records the server's answers: acknowledged counters for accepted records; rejected records go to
     /// the rejected table with their reason and are rolled back to the server's state.
     func acknowledge(pushed: [RecordState], response: PushResponse) throws

@@ -11,11 +11,24 @@ enum StoreMigrations {
         migrator.registerMigration("v2") { db in
             try db.execute(sql: v2)
         }
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: v3)
+        }
         return migrator
     }
 
     /// The identifier of the newest migration this code knows.
-    static let latest = "v2"
+    static let latest = "v3"
+
+    // The push batch sent and not yet answered, state by state (sensitive values sealed), so that a
+    // retry resends the same batch id with the same content, even after a restart (SPEC 10.2).
+    static let v3 = """
+        CREATE TABLE unanswered_push (
+            position INTEGER PRIMARY KEY,
+            batchID TEXT NOT NULL,
+            sealedState BLOB NOT NULL
+        );
+        """
 
     // Pulled states this version cannot store (a newer record type or schema version, a malformed or
     // disagreeing state) are held here, sealed whole, in the transaction that advances the checkpoint:

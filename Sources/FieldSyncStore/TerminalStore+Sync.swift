@@ -74,6 +74,32 @@ extension TerminalStore {
         }
     }
 
+    /// The push batch sent and not yet answered, exactly as it was sent, or nil. Resend it as it is:
+    /// under a new id, a copy of it still in the network could be admitted after the retry was refused
+    /// and rolled back, bringing back writes this terminal abandoned.
+    public func unansweredPush() throws -> PushRequest? {
+        try reading("reading the unanswered push") { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT batchID, sealedState FROM unanswered_push ORDER BY position")
+            guard let batchID = rows.first?["batchID"] as String? else { return nil }
+            return PushRequest(batchID: batchID, records: try rows.map { row in
+                let sealed = try StateJSON.decode(row["sealedState"])
+                return try cipher.openingSensitive(sealed, schema: try schema(for: sealed.type))
+            })
+        }
+    }
+
+    /// Remembers `request` before it is sent; `acknowledge(pushed:response:)` forgets it with its answer.
+    public func rememberPush(_ request: PushRequest) throws {
+        try writing("remembering a push") { db in
+            try db.execute(sql: "DELETE FROM unanswered_push")
+            for (position, state) in request.records.enumerated() {
+                let sealed = try cipher.sealingSensitive(state, schema: try schema(for: state.type))
+                try db.execute(sql: "INSERT INTO unanswered_push (position, batchID, sealedState) VALUES (?, ?, ?)",
+                               arguments: [position, request.batchID, StateJSON.encode(sealed)])
+            }
+        }
+    }
+
     /// How many records wait in the outbox.
     public func pendingPushCount() throws -> Int {
         try reading("counting the outbox") { db in
@@ -91,6 +117,7 @@ extension TerminalStore {
         let replica = try enrolledReplica()
         let byID = Dictionary(pushed.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         try writing("acknowledging a push") { db in
+            try db.execute(sql: "DELETE FROM unanswered_push WHERE batchID = ?", arguments: [response.batchID])
             for result in response.results {
                 guard let sent = byID[result.id] else {
                     throw StoreError(.invalidSyncInput, "the push response names \(result.id), which was not pushed")
