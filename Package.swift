@@ -88,6 +88,7 @@ let package = Package(
             dependencies: [
                 "FieldSyncCore", "CZlib", "FieldSyncStore", "FieldSyncClient", "FieldSyncServer", "FieldSyncTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .testTarget(name: "FieldSyncCoreTests", dependencies: ["FieldSyncCore"]),

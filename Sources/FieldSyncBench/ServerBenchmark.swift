@@ -18,12 +18,24 @@ enum ServerBenchmark {
         let directory = try ScratchDirectory("server")
         defer { directory.remove() }
 
-        let storage = try await backend.open(directory: directory.path)
-        let server = try await ServerBenchmark.inProcessServer(on: storage)
+        // PostgreSQL: `--nodes N` servers (each its own pool, as separate nodes have) on one fresh database.
+        let nodeCount = backend.kind == .postgres ? max(1, options.int("--nodes", 1)) : 1
+        var storages: [any SyncStorage] = []
+        var postgres: (url: String, drop: @Sendable () async -> Void)?
+        if backend.kind == .postgres, let adminURL = backend.postgresURL {
+            let opened = try await PostgresBench.nodes(nodeCount, adminURL: adminURL)
+            storages = opened.storages
+            postgres = (opened.url, opened.drop)
+        } else {
+            storages = [try await backend.open(directory: directory.path)]
+        }
+        var servers: [TestServer] = []
+        for storage in storages { servers.append(try await ServerBenchmark.inProcessServer(on: storage)) }
+        let server = servers[0]
         let station = UnitID("KH.P03.S012")
         let enrolled = try await server.enrollDevice(station: station, name: "bench")
         let factory = RecordFactory(replica: enrolled.replica, station: station, now: server.clock.now)
-        print("preparing \(total) incident reports in batches of \(batchSize) (\(backend.name), load \(loadAverage()))...")
+        print("preparing \(total) incident reports in batches of \(batchSize) (\(backend.name), \(nodeCount) node(s), load \(loadAverage()))...")
         let records = try (0..<total).map { index in
             try factory.incidentReport(String(format: "bench-%08d", index), receipt: String(format: "KH.P03.S012-%07d", index))
         }
@@ -31,29 +43,40 @@ enum ServerBenchmark {
         let rows = records.map { (id: $0.id.rawValue, json: RecordStateJSON.encode($0)) }
         print("typical record: \(rows[0].json.count) bytes of JSON")
 
-        let pushSeconds = try await push(bodies, port: server.port, credential: enrolled.credential, connections: connections)
+        let pushSeconds = try await push(bodies, ports: servers.map(\.port), credential: enrolled.credential, connections: connections)
         let pullStart = ContinuousClock.now
         let pulled = try await pull(port: server.port, credential: enrolled.credential)
         let pullSeconds = seconds(since: pullStart)
         let head = try await server.service.storage.headSequence()
-        try await server.stop()
-        await backend.close(storage)
+        for node in servers { try await node.stop() }
+        for storage in storages { await backend.close(storage) }
         guard head == UInt64(total) else { throw BenchmarkError("server holds \(head) changes, expected \(total)") }
 
-        let raw = try rawGRDB(rows: rows)
+        let raw: (insert: Double, select: Double)
+        let rawName: String
+        if let postgres {
+            raw = try await PostgresBench.raw(rows: rows, url: postgres.url, batch: batchSize, connections: connections)
+            rawName = "postgres-nio multi-row INSERT"
+            await postgres.drop()
+        } else {
+            raw = try rawGRDB(rows: rows)
+            rawName = "GRDB insert"
+        }
+        let backendName = nodeCount > 1 ? "\(backend.name), \(nodeCount) nodes" : backend.name
         let pushRate = Double(total) / pushSeconds, pullRate = Double(total) / pullSeconds
         print("")
         print(String(format: "push ingest: %8.0f records/s  (%d records, %d-record batches, %d connections, %.2f s)",
                      pushRate, total, batchSize, connections, pushSeconds))
-        print(String(format: "  raw GRDB insert of the same rows: %8.0f rows/s  (ratio %.2f)", raw.insert, pushRate / raw.insert))
+        print("  raw \(rawName) of the same rows: " + String(format: "%8.0f rows/s  (ratio %.2f)", raw.insert, pushRate / raw.insert))
         print(String(format: "pull:        %8.0f records/s  (%d records in pages of 1000, %.1f MB, %.2f s)",
                      pullRate, total, Double(pulled.bytes) / 1e6, pullSeconds))
-        print(String(format: "  raw GRDB select of the same rows: %8.0f rows/s  (ratio %.2f)", raw.select, pullRate / raw.select))
+        print(String(format: "  raw select of the same rows: %8.0f rows/s  (ratio %.2f)", raw.select, pullRate / raw.select))
         return [
-            SummaryRow(suite: "server", what: "push ingest, \(backend.name), loopback HTTP", measured: String(format: "%.0f rec/s", pushRate),
-                       raw: String(format: "GRDB insert %.0f rows/s", raw.insert), ratio: pushRate / raw.insert, goal: ">= 30,000/s"),
-            SummaryRow(suite: "server", what: "pull, \(backend.name), loopback HTTP", measured: String(format: "%.0f rec/s", pullRate),
-                       raw: String(format: "GRDB select %.0f rows/s", raw.select), ratio: pullRate / raw.select, goal: ">= 100,000/s"),
+            SummaryRow(suite: "server", what: "push ingest, \(backendName), loopback HTTP", measured: String(format: "%.0f rec/s", pushRate),
+                       raw: rawName + String(format: " %.0f rows/s", raw.insert), ratio: pushRate / raw.insert,
+                       goal: backend.kind == .postgres ? ">= 20,000/s (1 node)" : ">= 30,000/s"),
+            SummaryRow(suite: "server", what: "pull, \(backendName), loopback HTTP", measured: String(format: "%.0f rec/s", pullRate),
+                       raw: String(format: "select %.0f rows/s", raw.select), ratio: pullRate / raw.select, goal: ">= 100,000/s"),
         ]
     }
 
@@ -76,12 +99,17 @@ enum ServerBenchmark {
     /// Sends `bodies` to /v1/push over `connections` keep-alive connections on their own threads, each
     /// its share in order; returns the seconds it took.
     static func push(_ bodies: [Data], port: Int, credential: String, connections: Int) async throws -> Double {
+        try await push(bodies, ports: [port], credential: credential, connections: connections)
+    }
+
+    /// As `push(_:port:...)`, lane `i` sending to `ports[i % ports.count]` (several server nodes).
+    static func push(_ bodies: [Data], ports: [Int], credential: String, connections: Int) async throws -> Double {
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
             for lane in 0..<connections {
                 group.addTask {
                     try await onThread {
-                        let client = try LoopbackHTTPClient(port: port)
+                        let client = try LoopbackHTTPClient(port: ports[lane % ports.count])
                         for index in stride(from: lane, to: bodies.count, by: connections) {
                             let reply = try client.post("/v1/push", body: bodies[index], bearer: credential)
                             guard reply.status == 200 else { throw BenchmarkError("push answered \(reply.status)") }

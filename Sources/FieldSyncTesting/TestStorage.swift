@@ -71,7 +71,13 @@ public enum TestPostgres {
 
     /// Creates an empty database on the test server; `drop` removes it.
     public static func createDatabase() async throws -> (url: String, drop: @Sendable () async -> Void) {
-        guard let url, var components = URLComponents(string: url) else { throw MissingServer() }
+        guard let url else { throw MissingServer() }
+        return try await createDatabase(on: url)
+    }
+
+    /// Creates an empty database on the server of `url` (whose user may create databases).
+    public static func createDatabase(on url: String) async throws -> (url: String, drop: @Sendable () async -> Void) {
+        guard var components = URLComponents(string: url) else { throw MissingServer() }
         let name = "fieldsync_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         try await execute("CREATE DATABASE \(name)", on: url)
         components.path = "/" + name
