@@ -20,8 +20,11 @@ enum PostgresBench {
     /// `batch` rows per statement over `connections` connections (one commit per statement, as one push
     /// batch is one transaction), then one ordered select of everything.
     static func raw(rows: [(id: String, json: Data)], url: String, batch: Int, connections: Int) async throws -> (insert: Double, select: Double) {
-        var logger = Logger(label: "fieldsync.bench.raw")
-        logger.logLevel = .error
+        let logger = {
+            var logger = Logger(label: "fieldsync.bench.raw")
+            logger.logLevel = .error
+            return logger
+        }()
         var configuration = try PostgresStorage.configuration(url: url)
         configuration.options.maximumConnections = connections
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
