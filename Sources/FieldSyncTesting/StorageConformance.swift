@@ -25,7 +25,7 @@ public enum StorageConformance {
         public let service: SyncService
         public let clock = TestClock()
 
-        init(storage: any SyncStorage) {
+        public init(storage: any SyncStorage) {
             self.storage = storage
             var settings = SyncService.Settings()
             settings.adminTokenHash = DeviceCredential.hashHex(TestServer.adminToken)

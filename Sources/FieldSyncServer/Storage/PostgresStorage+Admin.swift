@@ -57,8 +57,12 @@ extension PostgresStorage {
     public func purge(_ id: RecordID, audit: AuditDraft) async throws {
         try await transaction { connection in
             try await lockRecords([id.rawValue], on: connection)
-            let deleted = try await fetchRows("DELETE FROM records WHERE id = \(id.rawValue) RETURNING id", on: connection)
-            guard !deleted.isEmpty else { throw ServerError(.notFound, "no record \(id)") }
+            let deleted = try await fetch("DELETE FROM records WHERE id = \(id.rawValue) RETURNING seq, units",
+                                          as: (Int64, String).self, on: connection)
+            guard let (sequence, units) = deleted.first else { throw ServerError(.notFound, "no record \(id)") }
+            try await connection.query("""
+                DELETE FROM scope_changes WHERE seq = \(sequence) AND scope = ANY(\(Array(ScopeIndex.scopes(of: ScopeIndex.units(units))))::text[])
+                """, logger: logger)
             for table in ["history", "quarantine", "record_units"] {
                 try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(table) WHERE record_id = $1",
                                                          binds: Self.binds(id.rawValue)), logger: logger)

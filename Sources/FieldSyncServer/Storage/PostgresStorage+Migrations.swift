@@ -117,5 +117,25 @@ extension PostgresStorage {
             // The naive sequencing of the concurrency stress test (PostgresStorage.Sequencing.unordered).
             "CREATE SEQUENCE unordered_seq",
         ]),
+        // The scope index (see ScopeIndex): pulls read their own scope's changes by (scope, seq) instead of
+        // walking every other station's changes. Filled from the records' units: each unit and every prefix of it.
+        Migration(name: "v2 scope index", statements: [
+            """
+            CREATE TABLE scope_changes (
+                scope TEXT NOT NULL,
+                seq BIGINT NOT NULL,
+                record_id TEXT NOT NULL,
+                PRIMARY KEY (scope, seq)
+            )
+            """,
+            """
+            INSERT INTO scope_changes (scope, seq, record_id)
+            SELECT DISTINCT array_to_string(p.parts[1:n.n], '.'), r.seq, r.id
+            FROM records r
+            JOIN record_units u ON u.record_id = r.id
+            CROSS JOIN LATERAL (SELECT string_to_array(u.unit, '.') AS parts) AS p
+            CROSS JOIN LATERAL generate_series(1, cardinality(p.parts)) AS n(n)
+            """,
+        ]),
     ]
 }

@@ -48,6 +48,7 @@ extension PostgresStorage {
                 head.sequence = max(head.sequence, sequences.max() ?? 0)
             }
             try await insertChanges(plan.changes, sequences: sequences, batch: batch, on: connection)
+            try await indexScopes(plan.changes, sequences: sequences, previous: currents, on: connection)
             _ = try await insertAudit(zip(plan.changes, sequences).map { change, sequence in
                 PushPlan.auditDraft(for: change, sequence: UInt64(sequence), batch: batch)
             }, head: &head, on: connection)
@@ -83,7 +84,7 @@ extension PostgresStorage {
 
     static func storedRecord(_ row: (String, Int64, ByteBuffer, String, Bool)) throws -> StoredRecord {
         StoredRecord(state: try RecordStateJSON.decode(Data(buffer: row.2)), sequence: UInt64(row.1),
-                     units: Set(row.3.split(separator: " ").map { UnitID(String($0)) }), needsPerson: row.4)
+                     units: Set(ScopeIndex.units(row.3)), needsPerson: row.4)
     }
 
     private func insertQuarantine(_ refused: [PushPlan.Quarantined], batch: PushBatch, on connection: PostgresConnection) async throws {
@@ -136,6 +137,39 @@ extension PostgresStorage {
         }
     }
 
+    /// Moves each changed record's scope rows from its previous change to its new sequence (ScopeIndex).
+    private func indexScopes(_ changes: [PushPlan.Change], sequences: [Int64], previous: [String: StoredRecord],
+                             on connection: PostgresConnection) async throws {
+        guard !changes.isEmpty else { return }
+        var stale: [(scope: String, seq: Int64)] = []
+        var fresh: [(scope: String, seq: Int64, id: String)] = []
+        for (change, sequence) in zip(changes, sequences) {
+            let id = change.state.id.rawValue
+            if let old = previous[id] {
+                stale += ScopeIndex.scopes(of: old.units).map { ($0, Int64(old.sequence)) }
+            }
+            fresh += ScopeIndex.scopes(of: ScopeIndex.units(change.units)).map { ($0, sequence, id) }
+        }
+        if !stale.isEmpty {
+            try await connection.query("""
+                DELETE FROM scope_changes c USING unnest(\(stale.map(\.scope))::text[], \(stale.map(\.seq))::int8[]) AS t(scope, seq)
+                WHERE c.scope = t.scope AND c.seq = t.seq
+                """, logger: logger)
+        }
+        try await connection.query("""
+            INSERT INTO scope_changes (scope, seq, record_id)
+            SELECT * FROM unnest(\(fresh.map(\.scope))::text[], \(fresh.map(\.seq))::int8[], \(fresh.map(\.id))::text[])
+            """, logger: logger)
+    }
+
+    /// The scope index as `scope seq record` lines, in key order (for tests of its maintenance).
+    package func scopeIndexRows() async throws -> [String] {
+        try await client.withConnection { connection in
+            try await fetch("SELECT scope, seq, record_id FROM scope_changes ORDER BY scope, seq", as: (String, Int64, String).self,
+                            on: connection).map { "\($0.0) \($0.1) \($0.2)" }
+        }
+    }
+
     public func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int) async throws -> StoredPage {
         precondition(limit > 0)
         // One snapshot for the head and the page: every change up to the head is visible in it, and any
@@ -148,14 +182,18 @@ extension PostgresStorage {
             states.reserveCapacity(min(limit, 1_000))
             var last = cursor
             var hasMore = false
-            // A unit is within a scope when it is the scope or starts with the scope and a dot.
-            for (sequence, state) in try await fetch("""
-                SELECT r.seq, r.state FROM records r
-                WHERE r.seq > \(Int64(clamping: cursor)) AND EXISTS (
-                    SELECT 1 FROM record_units u, unnest(\(scopes.map(\.rawValue))::text[]) AS s(scope)
-                    WHERE u.record_id = r.id AND (u.unit = s.scope OR starts_with(u.unit, s.scope || '.')))
-                ORDER BY r.seq LIMIT \(limit + 1)
-                """, as: (Int64, ByteBuffer).self, on: connection) {
+            // A range read of the scope index; nested scopes of one device name a change twice, hence DISTINCT.
+            let scopeNames = scopes.map(\.rawValue)
+            let seqs = scopes.count == 1
+                ? "SELECT c.seq FROM scope_changes c WHERE c.scope = $1 AND c.seq > $2 ORDER BY c.seq LIMIT $3"
+                : "SELECT DISTINCT c.seq FROM scope_changes c WHERE c.scope = ANY($1::text[]) AND c.seq > $2 ORDER BY c.seq LIMIT $3"
+            var binds = PostgresBindings(capacity: 3)
+            if scopes.count == 1 { binds.append(scopeNames[0]) } else { binds.append(scopeNames) }
+            binds.append(Int64(clamping: cursor))
+            binds.append(limit + 1)
+            let query = PostgresQuery(unsafeSQL: "SELECT r.seq, r.state FROM records r WHERE r.seq IN (\(seqs)) ORDER BY r.seq",
+                                      binds: binds)
+            for (sequence, state) in try await fetch(query, as: (Int64, ByteBuffer).self, on: connection) {
                 if states.count == limit { hasMore = true; break }
                 last = UInt64(sequence)
                 states.append(Data(buffer: state))

@@ -50,7 +50,7 @@ extension SQLiteStorage {
             guard let row = try Row.fetchOne(db, sql: "SELECT seq, units FROM records WHERE id = ?", arguments: [id.rawValue]) else {
                 throw ServerError(.notFound, "no record \(id)")
             }
-            try Self.unindexScopes(db, units: (row["units"] as String).split(separator: " ").map { UnitID(String($0)) }, sequence: row["seq"])
+            try Self.unindexScopes(db, units: ScopeIndex.units(row["units"]), sequence: row["seq"])
             for table in ["records", "history", "quarantine"] {
                 let column = table == "records" ? "id" : "record_id"
                 try db.execute(sql: "DELETE FROM \(table) WHERE \(column) = ?", arguments: [id.rawValue])

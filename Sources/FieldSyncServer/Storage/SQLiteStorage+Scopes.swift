@@ -8,29 +8,18 @@ import GRDB
 /// its own scope in sequence order: its cost follows the page, not the other stations' changes that it
 /// used to walk past (every one of them, for a terminal starting from the beginning).
 extension SQLiteStorage {
-    /// Every scope that may see a record with these units.
-    static func scopes(of units: some Sequence<UnitID>) -> Set<String> {
-        var scopes = Set<String>()
-        for unit in units {
-            let text = unit.rawValue
-            scopes.insert(text)
-            for index in text.indices where text[index] == "." { scopes.insert(String(text[..<index])) }
-        }
-        return scopes
-    }
-
     /// Moves the record's rows from its previous change to `sequence`, under every scope its units give.
     static func indexScopes(_ db: Database, id: RecordID, units: Set<UnitID>, sequence: Int64, previous: StoredRecord?) throws {
         if let previous {
             try unindexScopes(db, units: previous.units, sequence: Int64(previous.sequence))
         }
         let insert = try db.cachedStatement(sql: "INSERT INTO scope_changes (scope, seq, record_id) VALUES (?, ?, ?)")
-        for scope in scopes(of: units) { try insert.execute(arguments: [scope, sequence, id.rawValue]) }
+        for scope in ScopeIndex.scopes(of: units) { try insert.execute(arguments: [scope, sequence, id.rawValue]) }
     }
 
     static func unindexScopes(_ db: Database, units: some Sequence<UnitID>, sequence: Int64) throws {
         let delete = try db.cachedStatement(sql: "DELETE FROM scope_changes WHERE scope = ? AND seq = ?")
-        for scope in scopes(of: units) { try delete.execute(arguments: [scope, sequence]) }
+        for scope in ScopeIndex.scopes(of: units) { try delete.execute(arguments: [scope, sequence]) }
     }
 
     /// The changes after `cursor` that `scopes` may see, in sequence order: `(seq, state)` rows.
@@ -59,8 +48,8 @@ extension SQLiteStorage {
         let rows = try Row.fetchCursor(db, sql: "SELECT r.seq, r.id, r.units FROM records r")
         let insert = try db.makeStatement(sql: "INSERT INTO scope_changes (scope, seq, record_id) VALUES (?, ?, ?)")
         while let row = try rows.next() {
-            let units = (row[2] as String).split(separator: " ").map { UnitID(String($0)) }
-            for scope in scopes(of: units) { try insert.execute(arguments: [scope, row[0] as Int64, row[1] as String]) }
+            let units = ScopeIndex.units(row[2])
+            for scope in ScopeIndex.scopes(of: units) { try insert.execute(arguments: [scope, row[0] as Int64, row[1] as String]) }
         }
     }
 }

@@ -31,7 +31,7 @@ extension SQLiteStorage {
                     ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, state = excluded.state,
                         units = excluded.units, needs_person = excluded.needs_person
                     """).execute(arguments: [id, change.state.type.rawValue, sequence, change.stateJSON, change.units, change.needsPerson])
-                try Self.indexScopes(db, id: change.state.id, units: Set(change.units.split(separator: " ").map { UnitID(String($0)) }),
+                try Self.indexScopes(db, id: change.state.id, units: Set(ScopeIndex.units(change.units)),
                                      sequence: sequence, previous: previous[change.state.id])
                 for unit in change.newUnits {
                     try db.cachedStatement(sql: "INSERT OR IGNORE INTO record_units (record_id, unit) VALUES (?, ?)")
@@ -95,7 +95,7 @@ extension SQLiteStorage {
     }
 
     static func storedRecord(from row: Row) throws -> StoredRecord {
-        let units = (row["units"] as String).split(separator: " ").map { UnitID(String($0)) }
+        let units = ScopeIndex.units(row["units"])
         return StoredRecord(state: try JSONDecoder().decode(RecordState.self, from: row["state"] as Data),
                             sequence: UInt64(row["seq"] as Int64), units: Set(units), needsPerson: row["needs_person"])
     }
