@@ -21,7 +21,7 @@ final class GatedStorage: SyncStorage {
 
     func open() { gateContinuation.yield() }
 
-    func applyPush(_ batch: PushBatch, admit: @Sendable (RecordState, StoredRecord?) -> Admission) async throws -> AppliedPush {
+    func applyPush(_ batch: PushBatch, admit: @escaping @Sendable (RecordState, StoredRecord?) -> Admission) async throws -> AppliedPush {
         enteredContinuation.yield()
         var iterator = gate.makeAsyncIterator()
         _ = await iterator.next()

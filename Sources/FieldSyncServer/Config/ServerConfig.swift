@@ -18,6 +18,8 @@ public struct ServerConfig: Hashable, Sendable {
     public var postgresURL: String?
     /// Connections each node keeps to PostgreSQL at most.
     public var postgresMaxConnections = 20
+    /// The longest one storage step may wait for PostgreSQL before the request is answered `unavailable`.
+    public var postgresTimeoutSeconds = 30
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
     public var maxBodyBytes = 16 * 1024 * 1024
@@ -56,6 +58,7 @@ public struct ServerConfig: Hashable, Sendable {
         databasePath = reader.string(forKey: "storage.path", default: databasePath)
         postgresURL = reader.string(forKey: "storage.postgresURL", isSecret: true)
         postgresMaxConnections = reader.int(forKey: "storage.postgresMaxConnections", default: postgresMaxConnections)
+        postgresTimeoutSeconds = reader.int(forKey: "storage.postgresTimeoutSeconds", default: postgresTimeoutSeconds)
         tlsCertificatePath = reader.string(forKey: "tls.certificatePath")
         tlsKeyPath = reader.string(forKey: "tls.keyPath")
         maxBodyBytes = reader.int(forKey: "limits.maxBodyBytes", default: maxBodyBytes)
@@ -88,6 +91,7 @@ public struct ServerConfig: Hashable, Sendable {
             guard let postgresURL else { throw ServerConfigError("storage.backend postgres needs storage.postgresURL") }
             _ = try PostgresStorage.configuration(url: postgresURL)
             guard postgresMaxConnections >= 1 else { throw ServerConfigError("storage.postgresMaxConnections must be positive") }
+            guard postgresTimeoutSeconds >= 1 else { throw ServerConfigError("storage.postgresTimeoutSeconds must be positive") }
         }
         guard (tlsCertificatePath == nil) == (tlsKeyPath == nil) else {
             throw ServerConfigError("tls.certificatePath and tls.keyPath go together")

@@ -31,7 +31,8 @@ public func makeSyncService(config: ServerConfig) async throws -> SyncService {
         guard let url = config.postgresURL else {
             throw ServerConfigError("storage.backend postgres needs storage.postgresURL (FIELDSYNC_STORAGE_POSTGRES_URL)")
         }
-        let storage = try PostgresStorage(url: url, maximumConnections: config.postgresMaxConnections)
+        let storage = try PostgresStorage(url: url, maximumConnections: config.postgresMaxConnections,
+                                          timeout: .seconds(config.postgresTimeoutSeconds))
         do {
             try await storage.prepare()
         } catch let error as ServerConfigError {

@@ -5,16 +5,16 @@ import PostgresNIO
 extension PostgresStorage {
     public func record(_ id: RecordID, audit: AuditDraft?) async throws -> StoredRecord? {
         guard let audit else {
-            return try await client.withConnection { connection in try await storedRecords([id.rawValue], on: connection)[id.rawValue] }
+            return try await withConnection { [self] connection in try await storedRecords([id.rawValue], on: connection)[id.rawValue] }
         }
-        return try await transaction { connection in
+        return try await transaction { [self] connection in
             try await appendAudit([audit], on: connection)
             return try await storedRecords([id.rawValue], on: connection)[id.rawValue]
         }
     }
 
     public func history(of id: RecordID) async throws -> [HistoryEntry] {
-        try await client.withConnection { connection in
+        try await withConnection { [self] connection in
             var entries: [HistoryEntry] = []
             for (seq, replica, batchID, authors, at, delta) in try await fetch("""
                 SELECT seq, replica, batch_id, authors, at, delta FROM history WHERE record_id = \(id.rawValue) ORDER BY seq
@@ -28,7 +28,7 @@ extension PostgresStorage {
     }
 
     public func conflictedRecords(limit: Int) async throws -> [StoredRecord] {
-        try await client.withConnection { connection in
+        try await withConnection { [self] connection in
             var records: [StoredRecord] = []
             for row in try await fetch("""
                 SELECT id, seq, state, units, needs_person FROM records WHERE needs_person ORDER BY seq LIMIT \(limit)
@@ -40,7 +40,7 @@ extension PostgresStorage {
     }
 
     public func quarantine(limit: Int) async throws -> [QuarantinedChange] {
-        try await client.withConnection { connection in
+        try await withConnection { [self] connection in
             let decoder = JSONDecoder()
             var changes: [QuarantinedChange] = []
             for (id, record, replica, batchID, at, rejection, state) in try await fetch("""
@@ -55,7 +55,7 @@ extension PostgresStorage {
     }
 
     public func purge(_ id: RecordID, audit: AuditDraft) async throws {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             try await lockRecords([id.rawValue], on: connection)
             let deleted = try await fetch("DELETE FROM records WHERE id = \(id.rawValue) RETURNING seq, units",
                                           as: (Int64, String).self, on: connection)

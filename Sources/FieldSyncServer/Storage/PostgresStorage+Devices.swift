@@ -6,7 +6,7 @@ extension PostgresStorage {
     // MARK: Devices and enrollment
 
     public func createEnrollmentToken(_ token: EnrollmentToken, audit: AuditDraft) async throws {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             try await connection.query("""
                 INSERT INTO enrollment_tokens (token_hash, station, created_at, expires_at)
                 VALUES (\(token.tokenHash), \(token.station.rawValue), \(token.createdAt), \(token.expiresAt))
@@ -16,7 +16,7 @@ extension PostgresStorage {
     }
 
     public func enroll(tokenHash: String, registration: DeviceRegistration, leaseSize: Int64, now: Int64) async throws -> Enrollment {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             // Spending the token is one conditional update: of two nodes racing with it, one wins.
             let spent = try await fetch("""
                 UPDATE enrollment_tokens SET used_at = \(now), used_by = \(registration.replica.rawValue)
@@ -45,19 +45,19 @@ extension PostgresStorage {
     }
 
     public func device(_ replica: ReplicaID) async throws -> StoredDevice? {
-        try await client.withConnection { connection in
+        try await withConnection { [self] connection in
             try await devices(where: "WHERE replica = \(replica.rawValue)", on: connection).first
         }
     }
 
     public func devices() async throws -> [Device] {
-        try await client.withConnection { connection in
+        try await withConnection { [self] connection in
             try await devices(where: "ORDER BY enrolled_at, replica", on: connection).map(\.device)
         }
     }
 
     public func revoke(_ replica: ReplicaID, now: Int64, audit: AuditDraft) async throws -> Device {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             guard var device = try await devices(where: "WHERE replica = \(replica.rawValue) FOR UPDATE", on: connection).first?.device else {
                 throw ServerError(.notFound, "no device \(replica)")
             }
@@ -87,11 +87,11 @@ extension PostgresStorage {
     // MARK: Receipt-number leases
 
     public func allocateLease(for device: Device, size: Int64, now: Int64) async throws -> ReceiptLease {
-        try await transaction { connection in try await allocateLease(device: device, size: size, now: now, on: connection) }
+        try await transaction { [self] connection in try await allocateLease(device: device, size: size, now: now, on: connection) }
     }
 
     public func leases() async throws -> [LeaseGrant] {
-        try await client.withConnection { connection in
+        try await withConnection { [self] connection in
             var grants: [LeaseGrant] = []
             for (replica, prefix, first, last, grantedAt) in try await fetch(
                 "SELECT replica, prefix, first, last, granted_at FROM leases ORDER BY id",
@@ -123,11 +123,11 @@ extension PostgresStorage {
     // MARK: Audit chain
 
     public func appendAudit(_ draft: AuditDraft) async throws -> AuditEntry {
-        try await transaction { connection in try await appendAudit([draft], on: connection)[0] }
+        try await transaction { [self] connection in try await appendAudit([draft], on: connection)[0] }
     }
 
     public func auditEntries(after sequence: UInt64, limit: Int) async throws -> [AuditEntry] {
-        try await client.withConnection { connection in
+        try await withConnection { [self] connection in
             var entries: [AuditEntry] = []
             for (seq, kind, at, actor, replica, subject, detail, previousHash, hash) in try await fetch("""
                 SELECT seq, kind, at, actor, replica, subject, detail, previous_hash, hash FROM audit

@@ -3,8 +3,8 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStorage {
-    public func applyPush(_ batch: PushBatch, admit: @Sendable (RecordState, StoredRecord?) -> Admission) async throws -> AppliedPush {
-        try await transaction { connection in
+    public func applyPush(_ batch: PushBatch, admit: @escaping @Sendable (RecordState, StoredRecord?) -> Admission) async throws -> AppliedPush {
+        try await transaction { [self] connection in
             let ids = batch.records.map(\.id.rawValue)
             try await lockRecords(ids, on: connection)
             // After the record locks: an identical batch racing on another node has committed by now.
@@ -164,7 +164,7 @@ extension PostgresStorage {
 
     /// The scope index as `scope seq record` lines, in key order (for tests of its maintenance).
     package func scopeIndexRows() async throws -> [String] {
-        try await client.withConnection { connection in
+        try await withConnection { [self] connection in
             try await fetch("SELECT scope, seq, record_id FROM scope_changes ORDER BY scope, seq", as: (String, Int64, String).self,
                             on: connection).map { "\($0.0) \($0.1) \($0.2)" }
         }
@@ -175,7 +175,7 @@ extension PostgresStorage {
         // One snapshot for the head and the page: every change up to the head is visible in it, and any
         // change committed later has a higher sequence (commit order), so a complete page may move the
         // cursor to the head.
-        return try await transaction(readOnly: true) { connection in
+        return try await transaction(readOnly: true) { [self] connection in
             let head = try await head(on: connection)
             guard !scopes.isEmpty else { return StoredPage(states: [], cursor: max(cursor, head), hasMore: false, head: head) }
             var states: [Data] = []
@@ -208,7 +208,7 @@ extension PostgresStorage {
     }
 
     public func headSequence() async throws -> UInt64 {
-        try await client.withConnection { connection in
+        try await withConnection { [self] connection in
             try await head(on: connection)
         }
     }

@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 extension SQLiteStorage {
-    public func applyPush(_ batch: PushBatch, admit: @Sendable (RecordState, StoredRecord?) -> Admission) async throws -> AppliedPush {
+    public func applyPush(_ batch: PushBatch, admit: @escaping @Sendable (RecordState, StoredRecord?) -> Admission) async throws -> AppliedPush {
         try await pool.write { db in
             if let stored = try Row.fetchOne(db, sql: "SELECT fingerprint, results FROM batches WHERE replica = ? AND batch_id = ?",
                                              arguments: [batch.replica.rawValue, batch.batchID]) {

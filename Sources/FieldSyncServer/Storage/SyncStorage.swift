@@ -34,7 +34,7 @@ public protocol SyncStorage: Sendable {
     /// entries, quarantines rejections and stores the answers under the batch id. A batch id already
     /// stored for this replica returns the stored answers without calling `admit` (or throws
     /// `batchConflict` when the fingerprint differs).
-    func applyPush(_ batch: PushBatch, admit: @Sendable (RecordState, StoredRecord?) -> Admission) async throws -> AppliedPush
+    func applyPush(_ batch: PushBatch, admit: @escaping @Sendable (RecordState, StoredRecord?) -> Admission) async throws -> AppliedPush
     /// Changed records after `cursor` (a change sequence) visible to `scopes`, in sequence order.
     /// The page's cursor never passes a change that a later page could still need.
     func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int) async throws -> StoredPage
