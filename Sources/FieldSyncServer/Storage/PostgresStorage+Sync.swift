@@ -21,7 +21,7 @@ extension PostgresStorage {
             let numbers = PushPlan.receiptNumbers(of: batch)
             var holders: [String: RecordID] = [:]
             if !numbers.isEmpty {
-                for (number, holder) in try await fetch("SELECT number, record_id FROM receipt_numbers WHERE number = ANY(\(numbers))",
+                for (number, holder) in try await fetch(Self.byKeys("number, record_id", in: "receipt_numbers", key: "number", numbers),
                                                        as: (String, String).self, on: connection) {
                     holders[number] = RecordID(holder)
                 }
@@ -75,11 +75,23 @@ extension PostgresStorage {
 
     func storedRecords(_ ids: [String], on connection: PostgresConnection) async throws -> [String: StoredRecord] {
         var records: [String: StoredRecord] = [:]
-        for row in try await fetch("SELECT id, seq, state, units, needs_person FROM records WHERE id = ANY(\(ids))",
+        for row in try await fetch(Self.byKeys("id, seq, state, units, needs_person", in: "records", key: "id", ids),
                                    as: (String, Int64, ByteBuffer, String, Bool).self, on: connection) {
             records[row.0] = try Self.storedRecord(row)
         }
         return records
+    }
+
+    /// `SELECT columns FROM table` for the rows whose `key` is one of `keys`, written as a join on the
+    /// unnested keys so that each key is one primary-key probe. (`key = ANY(array)` lets the planner pick a
+    /// sequential scan, which on a table without statistics yet, as after a migration or a burst of
+    /// writes, it does: each push then read every stored row.)
+    static func byKeys(_ columns: String, in table: String, key: String, _ keys: [String]) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: 1)
+        binds.append(keys)
+        let qualified = columns.split(separator: ",").map { "x." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
+        return PostgresQuery(unsafeSQL: "SELECT \(qualified) FROM unnest($1::text[]) AS k(key) JOIN \(table) x ON x.\(key) = k.key",
+                             binds: binds)
     }
 
     static func storedRecord(_ row: (String, Int64, ByteBuffer, String, Bool)) throws -> StoredRecord {
@@ -177,6 +189,10 @@ extension PostgresStorage {
         // cursor to the head.
         return try await transaction(readOnly: true) { [self] connection in
             let head = try await head(on: connection)
+            // The page is a range of the scope index's primary key. Without statistics (a new table, or
+            // one that grew faster than autovacuum analyses it) the planner would rather bitmap-scan and
+            // sort every later change of the scope, for each page; this keeps it on the ordered index.
+            try await connection.query("SET LOCAL enable_bitmapscan = off", logger: logger)
             guard !scopes.isEmpty else { return StoredPage(states: [], cursor: max(cursor, head), hasMore: false, head: head) }
             var states: [Data] = []
             states.reserveCapacity(min(limit, 1_000))
