@@ -46,14 +46,7 @@ public enum StorageConformance {
         }
 
         public func pullAll(_ device: Device, limit: Int = 1_000) async throws -> [RecordState] {
-            var cursor: String?
-            var records: [RecordState] = []
-            while true {
-                let page = try await service.pull(PullRequest(cursor: cursor, limit: limit), for: device)
-                records += page.records
-                cursor = page.cursor
-                if !page.hasMore { return records }
-            }
+            try await service.pullAll(device, limit: limit)
         }
 
         public func auditKinds() async throws -> [AuditDraft.Kind] {
@@ -319,4 +312,18 @@ extension RecordResult {
     var acceptedSequence: UInt64? { if case .accepted(let seq) = outcome { seq } else { nil } }
     var rejectedCode: RejectionCode? { if case .rejected(let rejection, _) = outcome { rejection.code } else { nil } }
     var rejectedCurrent: RecordState? { if case .rejected(_, let current) = outcome { current } else { nil } }
+}
+
+extension SyncService {
+    /// Every record `device` can pull, following pages from the start to the end.
+    public func pullAll(_ device: Device, limit: Int = 1_000) async throws -> [RecordState] {
+        var cursor: String?
+        var records: [RecordState] = []
+        while true {
+            let page = try await pull(PullRequest(cursor: cursor, limit: limit), for: device)
+            records += page.records
+            cursor = page.cursor
+            if !page.hasMore { return records }
+        }
+    }
 }

@@ -30,13 +30,36 @@ struct BadInputCatalogueTests {
         var expected: Expected
     }
 
-    @Test("every case of the catalogue")
-    func catalogue() async throws {
-        let world = try await World()
+    @Test("every case of the catalogue, SQLite")
+    func catalogueSQLite() async throws {
+        try await catalogue(on: .sqlite)
+    }
+
+    @Test("every case of the catalogue, PostgreSQL",
+          .enabled(if: TestPostgres.isEnabled, "set FIELDSYNC_TEST_POSTGRES_URL (.ci/postgres start)"))
+    func cataloguePostgres() async throws {
+        try await catalogue(on: .postgres)
+    }
+
+    private func catalogue(on backend: TestBackend) async throws {
+        let world = try await World(backend: backend)
+        do {
+            try await catalogue(world)
+        } catch {
+            await world.harness.dispose()
+            throw error
+        }
+        await world.harness.dispose()
+    }
+
+    private func catalogue(_ world: World) async throws {
         let cases = try world.stateCases() + world.wireCases() + world.accessCases()
+        // The snapshot sees what is stored (records, units, receipts, history, scope index), or it proves nothing.
+        let initial = try await world.snapshot()
+        #expect(initial.count >= 20 && initial.contains { $0.hasPrefix("KH.P03.S012 ") }, "\(initial.count) rows: \(initial.prefix(3))")
         try await RouterTests.app(world.harness, maxBodyBytes: World.maxBody).test(.router) { client in
             for item in cases {
-                let before = try world.snapshot()
+                let before = try await world.snapshot()
                 let credential: String? = switch item.credential {
                 case .device: world.credential
                 case .none: nil
@@ -57,7 +80,7 @@ struct BadInputCatalogueTests {
                     let answer = try? JSONDecoder().decode(PushResponse.self, from: Data(buffer: response.body))
                     #expect(answer?.results.first?.sequence == world.storedSequence, "\(item.name)")
                 }
-                #expect(try world.snapshot() == before, "\(item.name) changed stored records")
+                #expect(try await world.snapshot() == before, "\(item.name) changed stored records")
             }
         }
         #expect(cases.count >= 40)
@@ -79,8 +102,8 @@ private struct World {
     let fresh: RecordState
     let storedSequence: UInt64?
 
-    init() async throws {
-        harness = try await Harness()
+    init(backend: TestBackend) async throws {
+        harness = try await Harness(backend: backend)
         let enrolled = try await harness.enroll(Harness.stationA)
         (device, credential, factory) = enrolled
         sibling = try await harness.enroll(Harness.stationA).factory
@@ -105,13 +128,22 @@ private struct World {
     }
 
     /// Everything stored about records, as text: equal before and after a refused request.
-    func snapshot() throws -> [String] {
-        try harness.database().read { db in
-            try String.fetchAll(db, sql: "SELECT id || ' ' || seq || ' ' || units || ' ' || needs_person || ' ' || hex(state) FROM records ORDER BY id")
-                + String.fetchAll(db, sql: "SELECT record_id || ' ' || unit FROM record_units ORDER BY 1")
-                + String.fetchAll(db, sql: "SELECT number || ' ' || record_id FROM receipt_numbers ORDER BY 1")
-                + String.fetchAll(db, sql: "SELECT seq || ' ' || record_id || ' ' || hex(delta) FROM history ORDER BY seq")
+    func snapshot() async throws -> [String] {
+        // The same rows on both backends; only the spelling of hex and of the scope index differs.
+        let hex = harness.postgres == nil ? { (column: String) in "hex(\(column))" } : { (column: String) in "encode(\(column), 'hex')" }
+        let queries = [
+            "SELECT id || ' ' || seq || ' ' || units || ' ' || needs_person || ' ' || \(hex("state")) FROM records ORDER BY id",
+            "SELECT record_id || ' ' || unit FROM record_units ORDER BY 1",
+            "SELECT number || ' ' || record_id FROM receipt_numbers ORDER BY 1",
+            "SELECT seq || ' ' || record_id || ' ' || \(hex("delta")) FROM history ORDER BY seq",
+            "SELECT scope || ' ' || seq || ' ' || record_id FROM scope_changes ORDER BY 1",
+        ]
+        if harness.postgres != nil {
+            var rows: [String] = []
+            for query in queries { rows += try await harness.textRows(query) }
+            return rows
         }
+        return try await harness.database().read { db in try queries.flatMap { try String.fetchAll(db, sql: $0) } }
     }
 
     func push(_ states: [RecordState], batch: String = UUID().uuidString) throws -> ByteBuffer {

@@ -7,13 +7,13 @@ import Testing
 /// Storage that pauses every push batch at its start until the test opens the gate: a way to hold a
 /// request in flight while the server shuts down, without sleeping.
 final class GatedStorage: SyncStorage {
-    let base: SQLiteStorage
+    let base: any SyncStorage
     let entered: AsyncStream<Void>
     private let enteredContinuation: AsyncStream<Void>.Continuation
     private let gate: AsyncStream<Void>
     private let gateContinuation: AsyncStream<Void>.Continuation
 
-    init(base: SQLiteStorage) {
+    init(base: any SyncStorage) {
         self.base = base
         (entered, enteredContinuation) = AsyncStream.makeStream()
         (gate, gateContinuation) = AsyncStream.makeStream()

@@ -10,16 +10,27 @@ struct Harness {
     static let stationB = UnitID("KH.P05.S031")
 
     let service: SyncService
-    let storage: SQLiteStorage
+    let storage: any SyncStorage
     let clock: TestClock
+    /// The SQLite file; PostgreSQL harnesses have `postgres` instead.
     let path: String
+    let postgres: TestStorage?
 
-    init(configure: (inout SyncService.Settings) -> Void = { _ in }) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        path = directory.appendingPathComponent("server.sqlite").path
-        storage = try SQLiteStorage(path: path)
-        try await storage.prepare()
+    init(backend: TestBackend = .sqlite, configure: (inout SyncService.Settings) -> Void = { _ in }) async throws {
+        switch backend {
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-tests-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            path = directory.appendingPathComponent("server.sqlite").path
+            storage = try SQLiteStorage(path: path)
+            try await storage.prepare()
+            postgres = nil
+        case .postgres:
+            let made = try await TestStorage.make(.postgres)
+            storage = made.storage
+            postgres = made
+            path = ""
+        }
         let clock = TestClock()
         self.clock = clock
         var settings = SyncService.Settings()
@@ -43,18 +54,30 @@ struct Harness {
 
     /// Every record the device can pull, following pages to the end.
     func pullAll(_ device: Device, limit: Int = 1_000) async throws -> [RecordState] {
-        var cursor: String?
-        var records: [RecordState] = []
-        while true {
-            let page = try await service.pull(PullRequest(cursor: cursor, limit: limit), for: device)
-            records += page.records
-            cursor = page.cursor
-            if !page.hasMore { return records }
-        }
+        try await service.pullAll(device, limit: limit)
     }
 
-    /// Direct database access, for counting rows and for tampering the way an intruder would.
-    func database() throws -> DatabaseQueue { try DatabaseQueue(path: path) }
+    /// Direct database access, for counting rows and for tampering the way an intruder would (SQLite).
+    func database() throws -> DatabaseQueue {
+        precondition(postgres == nil, "database() is the SQLite file; PostgreSQL harnesses use textRows")
+        return try DatabaseQueue(path: path)
+    }
+
+    /// The rows of a one-column text query on the PostgreSQL database of this harness.
+    func textRows(_ sql: String) async throws -> [String] {
+        guard let storage = storage as? PostgresStorage else { throw HarnessError("textRows needs a PostgreSQL harness") }
+        return try await storage.textRows(sql)
+    }
+
+    /// Removes the PostgreSQL database (SQLite files are left to the temporary directory).
+    func dispose() async {
+        await postgres?.dispose()
+    }
+
+    struct HarnessError: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
 
     func count(_ table: String) throws -> Int {
         try database().read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }

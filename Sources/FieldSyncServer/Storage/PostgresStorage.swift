@@ -223,6 +223,13 @@ extension PostgresStorage {
 }
 
 extension PostgresStorage {
+    /// The rows of a query of one text column: for tests that compare stored content.
+    package func textRows(_ sql: String) async throws -> [String] {
+        try await withConnection { [self] connection in
+            try await fetch(PostgresQuery(unsafeSQL: sql), as: String.self, on: connection)
+        }
+    }
+
     /// Runs one statement outside a transaction (CREATE DATABASE and the like): for tools and tests.
     package func execute(unsafeSQL sql: String) async throws {
         try await client.withConnection { connection in
