@@ -9,12 +9,15 @@ struct BenchBackend: Sendable {
 
     var kind: Kind
     var postgresURL: String?
+    /// `--sqlite-cache-mb N`: the writer's page cache (the server's default otherwise).
+    var sqliteCacheMegabytes: Int
 
     init(_ options: BenchOptions) throws {
         let name = options.string("--backend") ?? Kind.sqlite.rawValue
         guard let kind = Kind(rawValue: name) else { throw BenchmarkError("--backend must be sqlite or postgres, not \(name)") }
         self.kind = kind
         postgresURL = options.string("--postgres-url") ?? ProcessInfo.processInfo.environment["FIELDSYNC_BENCH_POSTGRES_URL"]
+        sqliteCacheMegabytes = options.int("--sqlite-cache-mb", SQLiteStorage.defaultWriterCacheMegabytes)
         if kind == .postgres && postgresURL == nil { throw BenchmarkError("--backend postgres needs --postgres-url URL") }
     }
 
@@ -24,7 +27,7 @@ struct BenchBackend: Sendable {
     func open(directory: String) async throws -> any SyncStorage {
         switch kind {
         case .sqlite:
-            let storage = try SQLiteStorage(path: directory + "/server.sqlite")
+            let storage = try SQLiteStorage(path: directory + "/server.sqlite", writerCacheMegabytes: sqliteCacheMegabytes)
             try await storage.prepare()
             return storage
         case .postgres:

@@ -71,7 +71,7 @@ struct PostgresFaultTests {
         let cluster = try PrivateCluster(port: 54_331)
         // A fresh database even when an earlier run left the cluster running.
         let database = try await TestPostgres.createDatabase(on: try cluster.start())
-        let storage = try PostgresStorage(url: database.url, maximumConnections: 4, timeout: .seconds(5))
+        let storage = try PostgresStorage(url: database.url, maximumConnections: 4, timeout: .seconds(15))
         do {
             try await restartUnderLoad(storage: storage, cluster: cluster)
         } catch {

@@ -15,6 +15,8 @@ public struct ServerConfig: Hashable, Sendable {
     public var port = 8740
     public var backend = StorageBackend.sqlite
     public var databasePath = "fieldsync-server.sqlite"
+    /// The SQLite writer connection's page cache, in MiB.
+    public var sqliteWriterCacheMegabytes = SQLiteStorage.defaultWriterCacheMegabytes
     public var postgresURL: String?
     /// Connections each node keeps to PostgreSQL at most.
     public var postgresMaxConnections = 20
@@ -56,6 +58,7 @@ public struct ServerConfig: Hashable, Sendable {
         }
         self.backend = backend
         databasePath = reader.string(forKey: "storage.path", default: databasePath)
+        sqliteWriterCacheMegabytes = reader.int(forKey: "storage.sqliteWriterCacheMegabytes", default: sqliteWriterCacheMegabytes)
         postgresURL = reader.string(forKey: "storage.postgresURL", isSecret: true)
         postgresMaxConnections = reader.int(forKey: "storage.postgresMaxConnections", default: postgresMaxConnections)
         postgresTimeoutSeconds = reader.int(forKey: "storage.postgresTimeoutSeconds", default: postgresTimeoutSeconds)
@@ -87,6 +90,7 @@ public struct ServerConfig: Hashable, Sendable {
         guard service.maxBatchRecords >= 1, service.pullPageCap >= 1 else {
             throw ServerConfigError("limits.maxBatchRecords and limits.pullPageCap must be positive")
         }
+        guard sqliteWriterCacheMegabytes >= 2 else { throw ServerConfigError("storage.sqliteWriterCacheMegabytes must be at least 2") }
         if backend == .postgres {
             guard let postgresURL else { throw ServerConfigError("storage.backend postgres needs storage.postgresURL") }
             _ = try PostgresStorage.configuration(url: postgresURL)

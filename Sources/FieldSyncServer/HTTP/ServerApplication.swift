@@ -24,7 +24,7 @@ public func buildApplication(service: SyncService, config: ServerConfig, logger:
 public func makeSyncService(config: ServerConfig) async throws -> SyncService {
     switch config.backend {
     case .sqlite:
-        let storage = try SQLiteStorage(path: config.databasePath)
+        let storage = try SQLiteStorage(path: config.databasePath, writerCacheMegabytes: config.sqliteWriterCacheMegabytes)
         try await storage.prepare()
         return SyncService(storage: storage, settings: config.service)
     case .postgres:

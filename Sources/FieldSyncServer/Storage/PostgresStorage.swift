@@ -96,13 +96,14 @@ public final class PostgresStorage: SyncStorage {
 
     /// Runs `body` in one transaction on one pooled connection. A ServerError from `body` comes out as
     /// it is; a serialization failure, deadlock or a race lost on a unique key is retried a few times.
-    func transaction<Result: Sendable>(readOnly: Bool = false,
+    /// `bounded: false` (migrations, which may rewrite a large table) runs without the request deadline.
+    func transaction<Result: Sendable>(readOnly: Bool = false, bounded: Bool = true,
                                        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
         var attempt = 0
         while true {
             attempt += 1
             do {
-                return try await withConnection { [logger] connection in
+                return try await withConnection(bounded: bounded) { [logger] connection in
                     try await connection.query(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN",
                                                logger: logger)
                     do {
@@ -128,7 +129,9 @@ public final class PostgresStorage: SyncStorage {
 
     /// Runs `body` on a pooled connection within `timeout`. On a timeout the connection is closed, so that
     /// a query stuck on it (see `transaction`) fails and the pool replaces the connection.
-    func withConnection<Result: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+    func withConnection<Result: Sendable>(bounded: Bool = true,
+                                          _ body: @escaping @Sendable (PostgresConnection) async throws -> Result) async throws -> Result {
+        guard bounded else { return try await client.withConnection { connection in try await body(connection) } }
         let leased = LeasedConnection()
         return try await withDeadline(timeout, onTimeout: { leased.close() }) { [client] in
             try await client.withConnection { connection in
@@ -168,7 +171,7 @@ public final class PostgresStorage: SyncStorage {
     public func prepare() async throws {
         // Lets the pool's run task start before the first lease (else postgres-nio logs a warning).
         await Task.yield()
-        try await transaction { [self] connection in
+        try await transaction(bounded: false) { [self] connection in
             // One node migrates at a time; the others wait and then find nothing to do.
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))", logger: logger)
             try await connection.query("""

@@ -9,7 +9,13 @@ public final class SQLiteStorage: SyncStorage {
     public let path: String
     let pool: DatabasePool
 
-    public init(path: String) throws {
+    /// The default page cache of the writer connection, in MiB (see `init`).
+    public static let defaultWriterCacheMegabytes = 64
+
+    /// `writerCacheMegabytes` sizes the page cache of the one writer connection (readers keep SQLite's
+    /// 2 MB default each): every push probes the records, receipt-number, unit and scope B-trees, and
+    /// once the store outgrows the cache those probes become page copies from the OS cache.
+    public init(path: String, writerCacheMegabytes: Int = SQLiteStorage.defaultWriterCacheMegabytes) throws {
         self.path = path
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -17,6 +23,9 @@ public final class SQLiteStorage: SyncStorage {
             // WAL with synchronous=NORMAL survives a process crash without loss; a power cut can lose
             // the last transactions but never corrupts, and terminals re-push what was not acknowledged.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            if !db.configuration.readonly {
+                try db.execute(sql: "PRAGMA cache_size = \(-1024 * max(2, writerCacheMegabytes))")
+            }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
     }
