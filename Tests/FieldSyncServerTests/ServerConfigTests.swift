@@ -6,7 +6,7 @@ struct ServerConfigTests {
     @Test("storage tuning keys are read from the environment, with the documented defaults")
     func storageKeys() async throws {
         let defaults = try await ServerConfig.load(path: nil, environment: [:])
-        #expect(defaults.sqliteWriterCacheMegabytes == 64)
+        #expect(defaults.sqliteWriterCacheMegabytes == 2)
         #expect(defaults.postgresTimeoutSeconds == 30)
         let set = try await ServerConfig.load(path: nil, environment: [
             "FIELDSYNC_STORAGE_SQLITE_WRITER_CACHE_MEGABYTES": "256",

@@ -9,8 +9,10 @@ public final class SQLiteStorage: SyncStorage {
     public let path: String
     let pool: DatabasePool
 
-    /// The default page cache of the writer connection, in MiB (see `init`).
-    public static let defaultWriterCacheMegabytes = 64
+    /// The default page cache of the writer connection, in MiB (see `init`): SQLite's own default. A
+    /// 64 MiB cache did not change the cost of scattered edits on a store of 10^6 records (BENCHMARKS.md,
+    /// "Growth"), and would count against the server's memory.
+    public static let defaultWriterCacheMegabytes = 2
 
     /// `writerCacheMegabytes` sizes the page cache of the one writer connection (readers keep SQLite's
     /// 2 MB default each): every push probes the records, receipt-number, unit and scope B-trees, and
