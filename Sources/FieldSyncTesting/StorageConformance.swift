@@ -56,8 +56,44 @@ public enum StorageConformance {
 
     public static let cases: [Case] = [
         pushAndPull, pagination, cursorRules, replay, rejection, scopes, transfer, concurrentEdits, leases, enrollment,
-        receiptNumbers, historyAndAudit, revocation,
+        receiptNumbers, historyAndAudit, revocation, severalScopes,
     ]
+
+    static let severalScopes = Case(name: "a pull over several scopes, nested or not, pages each visible change once, in order") { h in
+        let (deviceA, _, factoryA) = try await h.enroll(stationA)
+        let (deviceB, _, factoryB) = try await h.enroll(stationB)
+        var expected: [UInt64: RecordID] = [:]
+        func record(_ results: [RecordResult], _ prefix: String) throws {
+            for (index, result) in results.enumerated() {
+                guard let sequence = result.acceptedSequence else { throw ConformanceFailure("refused: \(result)") }
+                expected[sequence] = RecordID("\(prefix)-\(index)")
+            }
+        }
+        for round in 0..<4 {
+            try record(try await h.push(try (0..<3).map { try factoryA.patrolSignIn("a-\(round)-\($0)") }, from: deviceA), "a-\(round)")
+            try record(try await h.push(try (0..<2).map { try factoryB.patrolSignIn("b-\(round)-\($0)") }, from: deviceB), "b-\(round)")
+        }
+        let sequenceOf = Dictionary(uniqueKeysWithValues: expected.map { ($0.value, $0.key) })
+        func pulled(_ scopes: [UnitID]) async throws -> [UInt64] {
+            var cursor: UInt64 = 0
+            var sequences: [UInt64] = []
+            while true {
+                let page = try await h.storage.pullPage(after: cursor, scopes: scopes, limit: 3)
+                for state in page.states {
+                    let id = try RecordStateJSON.decode(state).id
+                    guard let sequence = sequenceOf[id] else { throw ConformanceFailure("pulled \(id), never pushed") }
+                    sequences.append(sequence)
+                }
+                cursor = page.cursor
+                if !page.hasMore { return sequences }
+            }
+        }
+        let all = expected.keys.sorted()
+        let onlyA = all.filter { expected[$0]!.rawValue.hasPrefix("a-") }
+        try expect(try await pulled([stationA, stationB]) == all, "two stations: every change once, in order")
+        try expect(try await pulled([UnitID("KH.P03"), stationA]) == onlyA, "nested scopes: A's changes once each")
+        try expect(try await pulled([UnitID("KH"), stationB, stationA]) == all, "the city and both stations")
+    }
 
     static let pushAndPull = Case(name: "push assigns increasing sequences; pulls return the station's records only") { h in
         let (deviceA, _, factory) = try await h.enroll(stationA)

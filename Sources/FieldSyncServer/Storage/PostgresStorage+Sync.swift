@@ -82,16 +82,55 @@ extension PostgresStorage {
         return records
     }
 
-    /// `SELECT columns FROM table` for the rows whose `key` is one of `keys`, written as a join on the
-    /// unnested keys so that each key is one primary-key probe. (`key = ANY(array)` lets the planner pick a
-    /// sequential scan, which on a table without statistics yet, as after a migration or a burst of
-    /// writes, it does: each push then read every stored row.)
+    /// `SELECT columns FROM table` for the rows whose `key` (the primary key) is one of `keys`: one index
+    /// probe per key, whatever the planner's statistics say. (`key = ANY(array)` on a table without
+    /// statistics yet, as after a migration or a burst of writes, and a plain join on the unnested keys
+    /// even with statistics, both read the whole table for each push: PostgresPlanTests.)
     static func byKeys(_ columns: String, in table: String, key: String, _ keys: [String]) -> PostgresQuery {
         var binds = PostgresBindings(capacity: 1)
         binds.append(keys)
         let qualified = columns.split(separator: ",").map { "x." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")
-        return PostgresQuery(unsafeSQL: "SELECT \(qualified) FROM unnest($1::text[]) AS k(key) JOIN \(table) x ON x.\(key) = k.key",
-                             binds: binds)
+        // LIMIT 1 keeps the lateral subquery from being flattened into a hash join over the whole table.
+        return PostgresQuery(unsafeSQL: """
+            SELECT \(qualified) FROM unnest($1::text[]) AS k(key)
+            CROSS JOIN LATERAL (SELECT * FROM \(table) t WHERE t.\(key) = k.key LIMIT 1) AS x
+            """, binds: binds)
+    }
+
+    /// The states of the changes after `cursor` that `scopes` may see, in sequence order, at most `limit`:
+    /// per scope, an ordered range read of the scope index that stops after `limit` rows; then the union
+    /// (a device's nested scopes name a change twice) and the records by sequence.
+    static func pageQuery(scopes: [UnitID], after cursor: UInt64, limit: Int) -> PostgresQuery {
+        var binds = PostgresBindings(capacity: scopes.count + 2)
+        for scope in scopes { binds.append(scope.rawValue) }
+        binds.append(Int64(clamping: cursor))
+        binds.append(limit)
+        let cursorMark = "$\(scopes.count + 1)", limitMark = "$\(scopes.count + 2)"
+        let ranges = scopes.indices.map { index in
+            "(SELECT c.seq FROM scope_changes c WHERE c.scope = $\(index + 1) AND c.seq > \(cursorMark) ORDER BY c.seq LIMIT \(limitMark))"
+        }
+        let seqs = scopes.count == 1 ? ranges[0]
+            : "SELECT DISTINCT seq FROM (\(ranges.joined(separator: " UNION ALL "))) AS s ORDER BY seq LIMIT \(limitMark)"
+        return PostgresQuery(unsafeSQL: "SELECT r.seq, r.state FROM records r WHERE r.seq IN (\(seqs)) ORDER BY r.seq", binds: binds)
+    }
+
+    /// The planner's plans for a push's lookups and a pull page, made as the real steps make them (for the
+    /// test that keeps every one of them on its index).
+    package func queryPlans(ids: [String], numbers: [String], scopes: [UnitID], after cursor: UInt64) async throws -> [String: String] {
+        try await transaction(readOnly: true) { [self] connection in
+            try await connection.query("SET LOCAL enable_bitmapscan = off", logger: logger)
+            var plans: [String: String] = [:]
+            let queries = [
+                "records by id": Self.byKeys("id, seq, state, units, needs_person", in: "records", key: "id", ids),
+                "receipt numbers": Self.byKeys("number, record_id", in: "receipt_numbers", key: "number", numbers),
+                "pull page": Self.pageQuery(scopes: scopes, after: cursor, limit: 1_001),
+            ]
+            for (name, query) in queries {
+                let explained = PostgresQuery(unsafeSQL: "EXPLAIN " + query.sql, binds: query.binds)
+                plans[name] = try await fetch(explained, as: String.self, on: connection).joined(separator: "\n")
+            }
+            return plans
+        }
     }
 
     static func storedRecord(_ row: (String, Int64, ByteBuffer, String, Bool)) throws -> StoredRecord {
@@ -198,17 +237,7 @@ extension PostgresStorage {
             states.reserveCapacity(min(limit, 1_000))
             var last = cursor
             var hasMore = false
-            // A range read of the scope index; nested scopes of one device name a change twice, hence DISTINCT.
-            let scopeNames = scopes.map(\.rawValue)
-            let seqs = scopes.count == 1
-                ? "SELECT c.seq FROM scope_changes c WHERE c.scope = $1 AND c.seq > $2 ORDER BY c.seq LIMIT $3"
-                : "SELECT DISTINCT c.seq FROM scope_changes c WHERE c.scope = ANY($1::text[]) AND c.seq > $2 ORDER BY c.seq LIMIT $3"
-            var binds = PostgresBindings(capacity: 3)
-            if scopes.count == 1 { binds.append(scopeNames[0]) } else { binds.append(scopeNames) }
-            binds.append(Int64(clamping: cursor))
-            binds.append(limit + 1)
-            let query = PostgresQuery(unsafeSQL: "SELECT r.seq, r.state FROM records r WHERE r.seq IN (\(seqs)) ORDER BY r.seq",
-                                      binds: binds)
+            let query = Self.pageQuery(scopes: scopes, after: cursor, limit: limit + 1)
             for (sequence, state) in try await fetch(query, as: (Int64, ByteBuffer).self, on: connection) {
                 if states.count == limit { hasMore = true; break }
                 last = UInt64(sequence)
