@@ -11,8 +11,7 @@ enum PostgresBench {
     static func nodes(_ count: Int, adminURL: String) async throws -> (storages: [PostgresStorage], url: String, drop: @Sendable () async -> Void) {
         let database = try await TestPostgres.createDatabase(on: adminURL)
         let storages = try (0..<count).map { _ in try PostgresStorage(url: database.url, maximumConnections: 8) }
-        try await storages[0].prepare()
-        for storage in storages.dropFirst() { try await storage.prepare() }
+        for storage in storages { try await storage.prepare() }
         return (storages, database.url, database.drop)
     }
 

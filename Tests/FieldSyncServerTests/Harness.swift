@@ -65,18 +65,13 @@ struct Harness {
 
     /// The rows of a one-column text query on the PostgreSQL database of this harness.
     func textRows(_ sql: String) async throws -> [String] {
-        guard let storage = storage as? PostgresStorage else { throw HarnessError("textRows needs a PostgreSQL harness") }
+        guard let storage = storage as? PostgresStorage else { preconditionFailure("textRows is the PostgreSQL database; SQLite harnesses use database()") }
         return try await storage.textRows(sql)
     }
 
     /// Removes the PostgreSQL database (SQLite files are left to the temporary directory).
     func dispose() async {
         await postgres?.dispose()
-    }
-
-    struct HarnessError: Error, CustomStringConvertible {
-        let description: String
-        init(_ description: String) { self.description = description }
     }
 
     func count(_ table: String) throws -> Int {

@@ -25,10 +25,8 @@ package func withDeadline<T: Sendable>(_ limit: Duration, onTimeout: @escaping @
             }
             let timer = Task {
                 guard (try? await Task.sleep(for: limit)) != nil else { return }
-                if race.finish(.failure(StorageTimeout(limit: limit))) {
-                    work.cancel()
-                    onTimeout()
-                }
+                // Winning with a failure cancels the operation (DeadlineRace.finish).
+                if race.finish(.failure(StorageTimeout(limit: limit))) { onTimeout() }
             }
             race.attach(work: work, timer: timer)
         }

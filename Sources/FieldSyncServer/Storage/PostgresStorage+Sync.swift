@@ -118,17 +118,17 @@ extension PostgresStorage {
     /// test that keeps every one of them on its index).
     package func queryPlans(ids: [String], numbers: [String], scopes: [UnitID], after cursor: UInt64) async throws -> [String: String] {
         try await transaction(readOnly: true) { [self] connection in
-            try await connection.query("SET LOCAL enable_bitmapscan = off", logger: logger)
-            var plans: [String: String] = [:]
-            let queries = [
-                "records by id": Self.byKeys("id, seq, state, units, needs_person", in: "records", key: "id", ids),
-                "receipt numbers": Self.byKeys("number, record_id", in: "receipt_numbers", key: "number", numbers),
-                "pull page": Self.pageQuery(scopes: scopes, after: cursor, limit: 1_001),
-            ]
-            for (name, query) in queries {
+            func plan(_ query: PostgresQuery) async throws -> String {
                 let explained = PostgresQuery(unsafeSQL: "EXPLAIN " + query.sql, binds: query.binds)
-                plans[name] = try await fetch(explained, as: String.self, on: connection).joined(separator: "\n")
+                return try await fetch(explained, as: String.self, on: connection).joined(separator: "\n")
             }
+            // The lookups with the settings of a push transaction, then the page with those of a pull.
+            var plans = [
+                "records by id": try await plan(Self.byKeys("id, seq, state, units, needs_person", in: "records", key: "id", ids)),
+                "receipt numbers": try await plan(Self.byKeys("number, record_id", in: "receipt_numbers", key: "number", numbers)),
+            ]
+            try await keepPagesOnTheScopeIndex(on: connection)
+            plans["pull page"] = try await plan(Self.pageQuery(scopes: scopes, after: cursor, limit: 1_001))
             return plans
         }
     }
@@ -228,10 +228,7 @@ extension PostgresStorage {
         // cursor to the head.
         return try await transaction(readOnly: true) { [self] connection in
             let head = try await head(on: connection)
-            // The page is a range of the scope index's primary key. Without statistics (a new table, or
-            // one that grew faster than autovacuum analyses it) the planner would rather bitmap-scan and
-            // sort every later change of the scope, for each page; this keeps it on the ordered index.
-            try await connection.query("SET LOCAL enable_bitmapscan = off", logger: logger)
+            try await keepPagesOnTheScopeIndex(on: connection)
             guard !scopes.isEmpty else { return StoredPage(states: [], cursor: max(cursor, head), hasMore: false, head: head) }
             var states: [Data] = []
             states.reserveCapacity(min(limit, 1_000))
@@ -245,6 +242,13 @@ extension PostgresStorage {
             }
             return StoredPage(states: states, cursor: hasMore ? last : max(cursor, head), hasMore: hasMore, head: head)
         }
+    }
+
+    /// A page is a range of the scope index's primary key. Without statistics (a new table, or one that
+    /// grew faster than autovacuum analyses it) the planner would rather bitmap-scan and sort every later
+    /// change of the scope, for each page; this keeps the rest of the transaction on the ordered index.
+    private func keepPagesOnTheScopeIndex(on connection: PostgresConnection) async throws {
+        try await connection.query("SET LOCAL enable_bitmapscan = off", logger: logger)
     }
 
     func head(on connection: PostgresConnection) async throws -> UInt64 {
