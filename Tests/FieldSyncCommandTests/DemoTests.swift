@@ -18,7 +18,6 @@ import Testing
         #expect(outcome.decidedByPolicy >= 1, "the concurrent locations are decided by last writer wins")
         #expect(outcome.rejectedChanges == 1, "the edit to the closed case is refused and kept")
         #expect(outcome.auditIntact && outcome.auditEntriesChecked > 0)
-        #expect(outcome.seconds < 60)
         let text = lines.get().joined(separator: "\n")
         #expect(text.contains("NEEDS A PERSON"))
         #expect(text.contains("CONVERGED"))

@@ -39,10 +39,18 @@ struct DeadlineTests {
 
     @Test("cancelling the caller ends the wait at once")
     func callerCancelled() async throws {
+        // The operation ignores cancellation and never ends; it says when it has begun, so the cancel
+        // below lands while the deadline is waiting on it. Ending with CancellationError rather than the
+        // deadline's StorageTimeout (after 60 s) is what shows the wait ended at the cancel.
+        let (started, begun) = AsyncStream<Void>.makeStream()
         let task = Task {
-            try await withDeadline(.seconds(60)) { await withCheckedContinuation { (_: CheckedContinuation<Void, Never>) in } }
+            try await withDeadline(.seconds(60)) {
+                begun.yield()
+                await withCheckedContinuation { (_: CheckedContinuation<Void, Never>) in }
+            }
         }
-        try await Task.sleep(for: .milliseconds(50))
+        var iterator = started.makeAsyncIterator()
+        await iterator.next()
         task.cancel()
         await #expect(throws: CancellationError.self) { try await task.value }
     }

@@ -94,16 +94,27 @@ struct PostgresFaultTests {
         let token = try await service.createEnrollmentToken(station: station)
         let response = try await service.enroll(EnrollRequest(token: token.token, deviceName: "t"))
         let device = try await service.authenticate(credential: response.credential)
-        let factory = RecordFactory(replica: device.replica, station: station, now: clock.now)
+        let factory = RecordFactory(enrolled: response, now: clock.now)
         let batches = try (0..<40).map { batch in
             try (0..<5).map { try factory.patrolSignIn("r-\(batch)-\($0)") }
         }
         let failures = LockedValue(0)
         let timeouts = LockedValue(0)
         let restarted = LockedValue(false)
+        // The crash lands mid-stream by construction, not by timing: the pusher stops after batch 10 until
+        // the database is down, so its next push meets the outage; the database comes back only after a
+        // push has failed against it.
+        let (landed, signalLanded) = AsyncStream<Void>.makeStream()
+        let (crashed, signalCrashed) = AsyncStream<Void>.makeStream()
+        let (refused, signalRefused) = AsyncStream<Void>.makeStream()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
+                var crashedSignal = crashed.makeAsyncIterator()
                 for (index, records) in batches.enumerated() {
+                    if index == 10 {
+                        signalLanded.yield()
+                        await crashedSignal.next()
+                    }
                     var attempts = 0
                     while true {
                         attempts += 1
@@ -114,7 +125,7 @@ struct PostgresFaultTests {
                             }
                             break
                         } catch let error as ServerError where error.code == .unavailable && attempts < 200 {
-                            failures.update { $0 += 1 }
+                            if failures.update({ (count: inout Int) -> Int in count += 1; return count }) == 1 { signalRefused.yield() }
                             if error.description.contains("did not answer") { timeouts.update { $0 += 1 } }
                             try await Task.sleep(for: .milliseconds(50))
                         }
@@ -122,14 +133,18 @@ struct PostgresFaultTests {
                 }
             }
             group.addTask {
-                // Let some batches land, then crash and restart the database mid-stream.
-                try await Task.sleep(for: .milliseconds(150))
-                try cluster.restart()
+                var landedSignal = landed.makeAsyncIterator(), refusedSignal = refused.makeAsyncIterator()
+                await landedSignal.next()
+                try cluster.crash()
+                signalCrashed.yield()
+                await refusedSignal.next()
+                try cluster.resume()
                 restarted.update { $0 = true }
             }
             try await group.waitForAll()
         }
         #expect(restarted.get())
+        #expect(failures.get() >= 1, "a push met the outage")
         var cursor: String?
         var pulled: [RecordID: Int] = [:]
         while true {
@@ -161,6 +176,12 @@ struct PrivateCluster: Sendable {
     }
 
     func restart() throws { _ = try run("restart") }
+
+    /// Stops the database at once (as in a crash), keeping its data.
+    func crash() throws { _ = try run("crash") }
+
+    /// Starts the crashed database again on the same data.
+    func resume() throws { _ = try run("resume") }
 
     func stop() { _ = try? run("stop") }
 
