@@ -21,7 +21,7 @@ public struct HybridLogicalClock: Sendable, Hashable {
 
     /// A stamp for a local event at physical time `now` (milliseconds since 1970).
     public mutating func tick(now: Int64) -> HLCTimestamp {
-        let physical = now &+ correction
+        let physical = Self.saturating(now, plus: correction)
         if physical > last.wall {
             last = HLCTimestamp(wall: physical, logical: 0)
         } else {
@@ -41,12 +41,12 @@ public struct HybridLogicalClock: Sendable, Hashable {
     /// Merges a stamp received from another replica, at local physical time `now`.
     @discardableResult
     public mutating func observe(_ remote: HLCTimestamp, now: Int64) -> Observation {
-        let physical = now &+ correction
-        let limit = physical &+ maxForwardDrift
+        let physical = Self.saturating(now, plus: correction)
+        let limit = Self.saturating(physical, plus: maxForwardDrift)
         var observation = Observation.adopted
         var accepted = remote
         if remote.wall > limit {
-            observation = .clamped(aheadBy: remote.wall - physical)
+            observation = .clamped(aheadBy: Self.saturating(remote.wall, plus: 0, minus: physical))
             accepted = HLCTimestamp(wall: limit, logical: 0)
         }
         let wall = max(last.wall, accepted.wall, physical)
@@ -70,15 +70,26 @@ public struct HybridLogicalClock: Sendable, Hashable {
     /// the bad stamp and be refused as `clockSkew` until real time caught up. Stamps order concurrent
     /// writes only; causality is carried by dots, so this one step back loses nothing.
     public mutating func correct(serverWall: Int64, now: Int64, tolerance: Int64 = 2_000) {
-        let offset = serverWall - now
-        correction = abs(offset) > tolerance ? offset : 0
-        let physical = now &+ correction
-        if last.wall > physical &+ maxForwardDrift { last = HLCTimestamp(wall: physical, logical: 0) }
+        // The server's time arrives from the network: a hostile or broken peer may send any Int64, so
+        // nothing here may overflow (a trap would take the terminal down with its unsynced work).
+        let (offset, overflow) = serverWall.subtractingReportingOverflow(now)
+        correction = !overflow && offset.magnitude > UInt64(max(tolerance, 0)) ? offset : 0
+        let physical = Self.saturating(now, plus: correction)
+        if last.wall > Self.saturating(physical, plus: maxForwardDrift) { last = HLCTimestamp(wall: physical, logical: 0) }
     }
 
+    /// The next stamp after `stamp`. At the very end of time (`Int64.max`, only reachable through a
+    /// hostile stamp) it stays put rather than overflow.
     private static func incremented(_ stamp: HLCTimestamp) -> HLCTimestamp {
-        stamp.logical == UInt32.max
-            ? HLCTimestamp(wall: stamp.wall + 1, logical: 0)
-            : HLCTimestamp(wall: stamp.wall, logical: stamp.logical + 1)
+        if stamp.logical < UInt32.max { return HLCTimestamp(wall: stamp.wall, logical: stamp.logical + 1) }
+        return stamp.wall == .max ? stamp : HLCTimestamp(wall: stamp.wall + 1, logical: 0)
+    }
+
+    /// `value + plus - minus`, clamped to Int64's range instead of trapping or wrapping.
+    static func saturating(_ value: Int64, plus: Int64, minus: Int64 = 0) -> Int64 {
+        let (sum, overflow) = value.addingReportingOverflow(plus)
+        let partial = overflow ? (plus > 0 ? Int64.max : Int64.min) : sum
+        let (difference, underflow) = partial.subtractingReportingOverflow(minus)
+        return underflow ? (minus > 0 ? Int64.min : Int64.max) : difference
     }
 }
