@@ -14,8 +14,15 @@ public func buildApplication(service: SyncService, config: ServerConfig, logger:
     throws -> some ApplicationProtocol {
     var logger = logger ?? Logger(label: "fieldsync.server")
     logger.logLevel = config.logLevel
+    let descriptors = FileDescriptorLimit.raise()
+    let limits = ConnectionRegistry.Limits(maxConnections: config.effectiveMaxConnections(descriptors: descriptors),
+                                           maxPerAddress: config.maxConnectionsPerAddress)
+    if limits.maxConnections < config.maxConnections {
+        logger.warning("limits.maxConnections lowered to fit the open-file limit",
+                       metadata: ["configured": "\(config.maxConnections)", "effective": "\(limits.maxConnections)", "nofile": "\(descriptors)"])
+    }
     return Application(router: buildRouter(service, maxBodyBytes: config.maxBodyBytes),
-                       server: try httpServer(config),
+                       server: try httpServer(config, registry: ConnectionRegistry(limits: limits)),
                        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "fieldsync"),
                        onServerRunning: onServerRunning, logger: logger)
 }
@@ -44,14 +51,19 @@ public func makeSyncService(config: ServerConfig) async throws -> SyncService {
     }
 }
 
-/// Plain HTTP/1.1, or HTTPS when the configuration names a certificate chain and a key (PEM files).
-func httpServer(_ config: ServerConfig) throws -> HTTPServerBuilder {
-    guard let certificatePath = config.tlsCertificatePath, let keyPath = config.tlsKeyPath else { return .http1() }
+/// Plain HTTP/1.1, or HTTPS when the configuration names a certificate chain and a key (PEM files),
+/// with the idle timeout, the request-read deadline and the connection caps on every connection.
+func httpServer(_ config: ServerConfig, registry: ConnectionRegistry) throws -> HTTPServerBuilder {
+    let readTimeout = TimeAmount.milliseconds(Int64(config.requestReadTimeoutSeconds * 1_000))
+    let http1 = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [ConnectionGuard(registry: registry, readTimeout: readTimeout)],
+        idleTimeout: .milliseconds(Int64(config.idleTimeoutSeconds * 1_000)))
+    guard let certificatePath = config.tlsCertificatePath, let keyPath = config.tlsKeyPath else { return .http1(configuration: http1) }
     do {
         let chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
         let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
         let tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
-        return try .tls(.http1(), tlsConfiguration: tls)
+        return try .tls(.http1(configuration: http1), tlsConfiguration: tls)
     } catch {
         throw ServerConfigError("tls.certificatePath / tls.keyPath cannot be used: \(error)")
     }
