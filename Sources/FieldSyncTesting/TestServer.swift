@@ -6,7 +6,8 @@ import Logging
 /// A live FieldSync server on a loopback port with a fresh SQLite file in a temporary directory, an
 /// injectable clock and an admin token. For server, client and end-to-end tests and the benchmark.
 public final class TestServer: Sendable {
-    public static let adminToken = "test-admin-token"
+    /// Generated per test process: no usable secret is written in any file.
+    public static let adminToken = AdminToken.generate().token
 
     public let server: RunningServer
     public let directory: URL
@@ -31,8 +32,9 @@ public final class TestServer: Sendable {
         var config = ServerConfig()
         config.port = 0
         config.databasePath = directory.appendingPathComponent("server.sqlite").path
-        config.service.adminTokenHash = DeviceCredential.hashHex(adminToken)
+        config.service.adminTokenHash = AdminToken.verifier(of: adminToken)
         config.service.rateLimit = nil
+        config.service.unauthenticatedRateLimit = nil
         config.logLevel = .warning
         configure(&config)
         let chosen: any SyncStorage

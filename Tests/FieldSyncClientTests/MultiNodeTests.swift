@@ -22,7 +22,7 @@ struct MultiNodeTests {
             "FIELDSYNC_STORAGE_BACKEND": "postgres",
             "FIELDSYNC_STORAGE_POSTGRES_URL": database.url,
             "FIELDSYNC_STORAGE_POSTGRES_MAX_CONNECTIONS": "6",
-            "FIELDSYNC_ADMIN_TOKEN_HASH": DeviceCredential.hashHex(TestServer.adminToken),
+            "FIELDSYNC_ADMIN_TOKEN_HASH": AdminToken.verifier(of: TestServer.adminToken),
             "FIELDSYNC_LIMITS_RATE_LIMIT_REQUESTS_PER_SECOND": "0",
             "FIELDSYNC_LOG_LEVEL": "warning",
         ]

@@ -34,8 +34,9 @@ struct Harness {
         let clock = TestClock()
         self.clock = clock
         var settings = SyncService.Settings()
-        settings.adminTokenHash = DeviceCredential.hashHex(TestServer.adminToken)
+        settings.adminTokenHash = AdminToken.verifier(of: TestServer.adminToken)
         settings.rateLimit = nil
+        settings.unauthenticatedRateLimit = nil
         configure(&settings)
         service = SyncService(storage: storage, settings: settings, clock: { clock.now })
     }
@@ -45,7 +46,7 @@ struct Harness {
         let token = try await service.createEnrollmentToken(station: station)
         let response = try await service.enroll(EnrollRequest(token: token.token, deviceName: name))
         let device = try await service.authenticate(credential: response.credential)
-        return (device, response.credential, RecordFactory(replica: response.replica, station: station, now: clock.now))
+        return (device, response.credential, RecordFactory(enrolled: response, now: clock.now))
     }
 
     func push(_ records: [RecordState], from device: Device, batch: String = UUID().uuidString) async throws -> [RecordResult] {

@@ -8,7 +8,39 @@ struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",
         abstract: "Enroll and revoke terminals, list devices and leases, purge records (server admin API).",
-        subcommands: [Enroll.self, Revoke.self, Devices.self, Leases.self, Purge.self])
+        subcommands: [Token.self, Enroll.self, Revoke.self, Devices.self, Leases.self, Purge.self])
+
+    struct Token: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Generate a new administrator token and the verifier the server is configured with.",
+            discussion: """
+                Runs locally; nothing is sent anywhere. The token (256 random bits) goes to the administrators \
+                (FIELDSYNC_ADMIN_TOKEN); the server keeps only the verifier, in admin.tokenHash or \
+                FIELDSYNC_ADMIN_TOKEN_HASH. A server refuses to start with any other form of admin.tokenHash, \
+                and no token but a generated one ever authenticates. To rotate, generate a new pair and \
+                restart the server with the new verifier.
+
+                Examples:
+                  fieldsync admin token
+                  fieldsync admin token --json
+                """)
+
+        @Flag(help: "Print JSON for scripts.") var json = false
+
+        struct Generated: Encodable {
+            var token: String
+            var verifier: String
+        }
+
+        func run() throws {
+            let generated = AdminToken.generate()
+            if json { return try Output.json(Generated(token: generated.token, verifier: generated.verifier)) }
+            Output.lines(["Administrator token (give it to the administrators; it is not stored anywhere):",
+                          "  " + generated.token,
+                          "Verifier (configure the server with it: admin.tokenHash or FIELDSYNC_ADMIN_TOKEN_HASH):",
+                          "  " + generated.verifier])
+        }
+    }
 
     struct Enroll: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -76,7 +76,7 @@ struct DemoScenario: Sendable {
         config.host = "127.0.0.1"
         config.port = 0
         config.databasePath = directory.appendingPathComponent("server.sqlite").path
-        config.service.adminTokenHash = DeviceCredential.hashHex(UUID().uuidString)
+        config.service.adminTokenHash = AdminToken.generate().verifier
         config.logLevel = .error
         let storage = try SQLiteStorage(path: config.databasePath)
         try await storage.prepare()
