@@ -20,7 +20,7 @@ public final class HTTPTransport: SyncTransport {
         configuration.timeoutIntervalForRequest = timeout
         configuration.timeoutIntervalForResource = timeout * 4
         configuration.httpAdditionalHeaders = ["Accept-Encoding": "gzip"]
-        session = URLSession(configuration: configuration)
+        session = URLSession(configuration: configuration, delegate: RefuseRedirects(), delegateQueue: nil)
         self.compressAbove = compressAbove
     }
 
@@ -62,6 +62,13 @@ public final class HTTPTransport: SyncTransport {
             throw ClientError(.unreachable, "\(baseURL.absoluteString) did not answer: \(error.localizedDescription)")
         }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        if (300..<400).contains(status) {
+            let location = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Location") ?? "(no Location)"
+            throw ClientError(.configuration, "\(baseURL.absoluteString) answered \(path) with a redirect (HTTP \(status)) to "
+                              + "\(location). FieldSync never follows redirects: the device credential would go to another "
+                              + "address, perhaps in clear. Set the final server URL in the terminal's configuration.",
+                              httpStatus: status)
+        }
         // libcurl inflates when it advertised gzip itself; inflate here if it did not.
         let body = Gzip.isGzip(data) ? (Gzip.decompress(data) ?? data) : data
         return try Self.interpret(status: status, body: body, path: path)
@@ -71,10 +78,9 @@ public final class HTTPTransport: SyncTransport {
     /// Public so that the simulator's transport reads answers exactly as this one does.
     public static func interpret<Response: ProtocolMessage>(status: Int, body: Data, path: String) throws(ClientError) -> Response {
         guard (200..<300).contains(status) else {
+            // A `revoked` answer is passed on as it is: only the sync engine, which holds the credential
+            // its proof is checked against, may decide to wipe (SPEC §10.10).
             let problem = try? WireCoding.decodeBody(ProtocolError.self, from: body)
-            if let problem, problem.wipe || problem.code == .revoked {
-                throw ClientError(.revoked, problem.message, protocolError: problem, httpStatus: status)
-            }
             throw ClientError(.server, problem?.message ?? "HTTP \(status) without an error body",
                               protocolError: problem ?? ProtocolError(.internalError, "HTTP \(status)"), httpStatus: status)
         }
@@ -84,5 +90,15 @@ public final class HTTPTransport: SyncTransport {
             throw ClientError(.malformedResponse, "the server's answer to \(path) could not be read: \(error.message)",
                               httpStatus: status)
         }
+    }
+}
+
+/// Refuses every HTTP redirect, so that the bearer credential only ever goes to the configured origin:
+/// URLSession would otherwise resend the request, `Authorization` included, to wherever `Location`
+/// points (another host, or `http://` after `https://`). The 3xx answer itself reaches `post`.
+private final class RefuseRedirects: NSObject, URLSessionTaskDelegate, Sendable {
+    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                    newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        completionHandler(nil)
     }
 }

@@ -90,7 +90,16 @@ public struct SyncEngine: Sendable {
             case .success(let answer):
                 response = answer
             case .failure(let error):
-                if error.code == .revoked { try store.wipe() }
+                if error.protocolError?.code == .revoked || error.protocolError?.wipe == true {
+                    // Wipe only on the authenticated revocation; anything else keeps every record.
+                    guard RevocationProof.verifies(error.protocolError, httpStatus: error.httpStatus, credential: credential) else {
+                        throw ClientError(.server, "the answer asked this terminal to wipe itself but does not prove it comes "
+                                          + "from the server that enrolled it; nothing was wiped (\(error.message))",
+                                          protocolError: error.protocolError, httpStatus: error.httpStatus)
+                    }
+                    try store.wipe()
+                    throw ClientError(.revoked, error.message, protocolError: error.protocolError, httpStatus: error.httpStatus)
+                }
                 // A server restored from a backup no longer knows our cursor: start the pull over
                 // (joins are idempotent) rather than stall. Once per sync, so a bug cannot loop.
                 if error.protocolError?.code == .invalidCursor, try store.pullCursor() != nil, !cursorReset {

@@ -46,14 +46,21 @@ public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible 
     public var code: Code
     public var message: String
     public var retryAfterSeconds: Int?
-    /// Set on `revoked`: the terminal must destroy its store and key.
+    /// Set on `revoked`: the terminal must destroy its store and key, once it has checked
+    /// `revocationProof` (SPEC §10.10). Any other answer carrying it is ignored.
     public var wipe: Bool
+    /// On `revoked`: base64url of HMAC-SHA256, keyed with SHA-256 of the device's secret, over
+    /// `fieldsync-revoked-v1\n<replica>`. Only the server (which keeps that hash) and the device can
+    /// compute it, so a proxy, a captive portal or a spoofed answer cannot make a terminal wipe itself.
+    public var revocationProof: String?
 
-    public init(_ code: Code, _ message: String, retryAfterSeconds: Int? = nil, wipe: Bool = false) {
+    public init(_ code: Code, _ message: String, retryAfterSeconds: Int? = nil, wipe: Bool = false,
+                revocationProof: String? = nil) {
         self.code = code
         self.message = message
         self.retryAfterSeconds = retryAfterSeconds
         self.wipe = wipe
+        self.revocationProof = revocationProof
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
@@ -66,18 +73,20 @@ extension ProtocolError: Codable {
         var retryAfterSeconds: Int?
     }
 
-    private enum CodingKeys: String, CodingKey { case error, wipe }
+    private enum CodingKeys: String, CodingKey { case error, wipe, revocationProof }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let detail = try container.decode(Detail.self, forKey: .error)
         self.init(detail.code, detail.message, retryAfterSeconds: detail.retryAfterSeconds,
-                  wipe: try container.decodeIfPresent(Bool.self, forKey: .wipe) ?? false)
+                  wipe: try container.decodeIfPresent(Bool.self, forKey: .wipe) ?? false,
+                  revocationProof: try container.decodeIfPresent(String.self, forKey: .revocationProof))
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(Detail(code: code, message: message, retryAfterSeconds: retryAfterSeconds), forKey: .error)
         if wipe { try container.encode(true, forKey: .wipe) }
+        try container.encodeIfPresent(revocationProof, forKey: .revocationProof)
     }
 }

@@ -37,6 +37,14 @@ public enum DeviceCredential {
         return difference == 0
     }
 
+    /// The proof that a `revoked` answer comes from the server that enrolled the device (SPEC §10.10):
+    /// HMAC-SHA256 keyed with the stored hash of the device's secret, over `fieldsync-revoked-v1\n<replica>`.
+    public static func revocationProof(replica: ReplicaID, credentialHash: [UInt8]) -> String {
+        let message = Array("fieldsync-revoked-v1\n\(replica.rawValue)".utf8)
+        let code = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: credentialHash))
+        return base64URL(Array(code))
+    }
+
     public static func base64URL(_ bytes: [UInt8]) -> String {
         Data(bytes).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")

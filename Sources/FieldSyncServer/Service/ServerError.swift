@@ -15,6 +15,12 @@ public struct ServerError: Error, Hashable, Sendable, CustomStringConvertible {
         protocolError = ProtocolError(code, message, retryAfterSeconds: retryAfterSeconds, wipe: wipe)
     }
 
+    /// The answer to every request of a revoked device, with the proof that lets it wipe (SPEC §10.10).
+    static func revoked(replica: ReplicaID, credentialHash: [UInt8]) -> ServerError {
+        ServerError(ProtocolError(.revoked, "this device was revoked: wipe the local store", wipe: true,
+                                  revocationProof: DeviceCredential.revocationProof(replica: replica, credentialHash: credentialHash)))
+    }
+
     public init(_ error: ProtocolError) { protocolError = error }
 
     public var code: ProtocolError.Code { protocolError.code }
