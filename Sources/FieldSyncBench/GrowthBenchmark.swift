@@ -97,8 +97,8 @@ enum GrowthBenchmark {
         let server = try await ServerBenchmark.inProcessServer(on: storage)
         let station = UnitID("KH.P01.S001")
         let device = try await server.enrollDevice(station: station, name: "history")
-        let factory = RecordFactory(replica: device.replica, station: station, now: server.clock.now)
-        var state = try factory.incidentReport("history-case", receipt: "KH.P01.S001-H1")
+        let factory = RecordFactory(enrolled: device, now: server.clock.now)
+        var state = try factory.incidentReport("history-case")
         var edits = 0
         var rows: [SummaryRow] = []
         let client = try LoopbackHTTPClient(port: server.port)

@@ -8,11 +8,22 @@ public struct RecordFactory: Sendable {
     /// Wall time (ms) of the writes.
     public var now: Int64
 
-    public init(replica: ReplicaID, officer: OfficerID = OfficerID("KH1234"), station: UnitID, now: Int64) {
+    /// Issues receipt numbers from the device's lease, as its terminal would (the server accepts only
+    /// numbers leased to the pusher, SPEC §10.7). Shared by copies of the factory.
+    public let receipts: ReceiptIssuer?
+
+    public init(replica: ReplicaID, officer: OfficerID = OfficerID("KH1234"), station: UnitID, now: Int64,
+                lease: ReceiptLease? = nil) {
         self.replica = replica
         self.officer = officer
         self.station = station
         self.now = now
+        self.receipts = lease.map(ReceiptIssuer.init)
+    }
+
+    /// A factory writing as the device of `enrollment`, with its first lease.
+    public init(enrolled response: EnrollResponse, officer: OfficerID = OfficerID("KH1234"), now: Int64) {
+        self.init(replica: response.replica, officer: officer, station: response.station, now: now, lease: response.lease)
     }
 
     public var origin: WriteOrigin { WriteOrigin(replica: replica, author: officer, stamp: HLCTimestamp(wall: now)) }
@@ -32,7 +43,7 @@ public struct RecordFactory: Sendable {
     public func incidentReport(_ id: String, receipt: String? = nil, jurisdiction: UnitID? = nil,
                                narrative: String = "Bicycle stolen from the rack outside the station.") throws -> RecordState {
         try RecordSchema.incidentReport.create(id: RecordID(id), [
-            .set("receiptNumber", .string(receipt ?? "\(station.rawValue)-\(id.suffix(7))")),
+            .set("receiptNumber", .string(receipt ?? receipts?.next() ?? "\(station.rawValue)-\(id.suffix(7))")),
             .set("receivedAt", .int(now)),
             .set("receivingUnit", .string(station.rawValue)),
             .set("jurisdictionUnit", .string((jurisdiction ?? station).rawValue)),
@@ -61,5 +72,18 @@ public struct RecordFactory: Sendable {
             throw Rejection(.unknownRecordType, message: "unknown type \(state.type)")
         }
         return try schema.apply(operations, to: state, origin: origin)
+    }
+}
+
+/// The next unused numbers of one lease, for factories shared across tasks.
+public final class ReceiptIssuer: Sendable {
+    public let lease: ReceiptLease
+    private let used = LockedValue<Int64>(0)
+
+    public init(_ lease: ReceiptLease) { self.lease = lease }
+
+    public func next() -> String {
+        let number = lease.first + used.update { count in defer { count += 1 }; return count }
+        return lease.receiptNumber(min(number, lease.last))
     }
 }

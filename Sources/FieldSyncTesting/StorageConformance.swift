@@ -28,7 +28,7 @@ public enum StorageConformance {
         public init(storage: any SyncStorage) {
             self.storage = storage
             var settings = SyncService.Settings()
-            settings.adminTokenHash = DeviceCredential.hashHex(TestServer.adminToken)
+            settings.adminTokenHash = AdminToken.verifier(of: TestServer.adminToken)
             settings.rateLimit = nil
             let clock = clock
             service = SyncService(storage: storage, settings: settings, clock: { clock.now })
@@ -38,7 +38,7 @@ public enum StorageConformance {
             let token = try await service.createEnrollmentToken(station: station)
             let response = try await service.enroll(EnrollRequest(token: token.token, deviceName: "terminal"))
             let device = try await service.authenticate(credential: response.credential)
-            return (device, response.credential, RecordFactory(replica: response.replica, station: station, now: clock.now))
+            return (device, response.credential, RecordFactory(enrolled: response, now: clock.now))
         }
 
         public func push(_ records: [RecordState], from device: Device, batch: String = UUID().uuidString) async throws -> [RecordResult] {
@@ -56,7 +56,7 @@ public enum StorageConformance {
 
     public static let cases: [Case] = [
         pushAndPull, pagination, cursorRules, replay, rejection, scopes, transfer, concurrentEdits, leases, enrollment,
-        receiptNumbers, historyAndAudit, revocation, severalScopes,
+        receiptNumbers, historyAndAudit, revocation, revokedInFlight, severalScopes,
     ]
 
     static let severalScopes = Case(name: "a pull over several scopes, nested or not, pages each visible change once, in order") { h in
@@ -259,22 +259,26 @@ public enum StorageConformance {
         try await expectServerError(.invalidToken) { _ = try await h.service.enroll(EnrollRequest(token: "no-such-token", deviceName: "x")) }
     }
 
-    static let receiptNumbers = Case(name: "a receipt number names one case, also when two devices push it at once") { h in
+    static let receiptNumbers = Case(name: "a receipt number names one case, also when two batches push it at once; another device's number is refused") { h in
         let (first, _, factory1) = try await h.enroll(stationA)
         let (second, _, factory2) = try await h.enroll(stationA)
-        let number = "KH.P03.S012-0001024"
+        guard let lease = factory1.receipts?.lease else { throw ConformanceFailure("the factory has no lease") }
+        let number = lease.receiptNumber(lease.first + 23)
+        // Two server nodes on one storage, each applying one of the device's batches at once.
+        let otherNode = SyncService(storage: h.storage, settings: h.service.settings, clock: { h.clock.now })
         async let a = h.push([try factory1.incidentReport("case-1", receipt: number)], from: first)
-        async let b = h.push([try factory2.incidentReport("case-2", receipt: number)], from: second)
+        async let b = otherNode.push(PushRequest(batchID: UUID().uuidString, records: [try factory1.incidentReport("case-2", receipt: number)]),
+                                     from: first).results
         let results = try await a + b
         try expect(results.filter { $0.acceptedSequence != nil }.count == 1, "one accepted: \(results)")
         try expect(results.filter { $0.rejectedCode == .invalidValue }.count == 1, "one refused: \(results)")
         let winner = results.first { $0.acceptedSequence != nil }!.id
-        let edit = try (winner == RecordID("case-1") ? factory1 : factory2)
-            .apply([.set("severity", "major")], to: try await h.storage.record(winner, audit: nil)!.state)
-        try expect(try await h.push([edit], from: winner == RecordID("case-1") ? first : second)[0].acceptedSequence != nil,
-                   "the holder edits its case")
-        let inBatch = try await h.push([try factory1.incidentReport("case-3", receipt: "KH.P03.S012-0001030"),
-                                        try factory1.incidentReport("case-4", receipt: "KH.P03.S012-0001030")], from: first)
+        let edit = try factory1.apply([.set("severity", "major")], to: try await h.storage.record(winner, audit: nil)!.state)
+        try expect(try await h.push([edit], from: first)[0].acceptedSequence != nil, "the holder edits its case")
+        let squat = try await h.push([try factory2.incidentReport("case-5", receipt: lease.receiptNumber(lease.first + 24))], from: second)
+        try expect(squat[0].rejectedCode == .invalidValue, "a number of another device's lease: \(squat)")
+        let inBatch = try await h.push([try factory1.incidentReport("case-3", receipt: lease.receiptNumber(lease.first + 30)),
+                                        try factory1.incidentReport("case-4", receipt: lease.receiptNumber(lease.first + 30))], from: first)
         try expect(inBatch[0].acceptedSequence != nil && inBatch[1].rejectedCode == .invalidValue, "twice in one batch: \(inBatch)")
     }
 
@@ -313,6 +317,19 @@ public enum StorageConformance {
         }
         try expect(try await h.service.devices().first?.isRevoked == true, "listed as revoked")
         try await expectServerError(.notFound) { _ = try await h.service.revoke(ReplicaID("t-nobody")) }
+    }
+
+    /// The batch of a request authenticated just before the device was revoked reaches the storage after
+    /// the revocation committed: the batch transaction itself refuses it (issue 14, item 8).
+    static let revokedInFlight = Case(name: "a batch authenticated before its device was revoked is refused inside the transaction") { h in
+        let (device, _, factory) = try await h.enroll(stationA)
+        let head = try await h.storage.headSequence()
+        _ = try await h.service.revoke(device.replica, reason: "reported stolen")
+        // `device` is what authentication returned before the revocation.
+        try await expectServerError(.revoked) { _ = try await h.push([try factory.patrolSignIn("late")], from: device) }
+        try await expectServerError(.revoked) { _ = try await h.push([try factory.incidentReport("late-case")], from: device) }
+        try expect(try await h.storage.headSequence() == head, "nothing of the batch was stored")
+        try expect(try await h.storage.record(RecordID("late"), audit: nil) == nil, "no record")
     }
 
     /// A state whose severity is not one of the schema's values, written as a real write would be.

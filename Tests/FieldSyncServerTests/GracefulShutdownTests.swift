@@ -68,7 +68,7 @@ struct GracefulShutdownTests {
         var config = ServerConfig()
         config.port = 0
         let server = try await RunningServer.start(service: service, config: config)
-        let factory = RecordFactory(replica: identity.replica, station: identity.station, now: clock.now)
+        let factory = RecordFactory(enrolled: identity, now: clock.now)
         let records = try (0..<50).map { try factory.patrolSignIn("p\($0)") }
         let http = HTTPTestClient(baseURL: server.baseURL)
         let push = Task {

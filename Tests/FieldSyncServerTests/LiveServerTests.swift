@@ -26,7 +26,7 @@ struct LiveServerTests {
             let again = try await http.post("/v1/enroll", EnrollRequest(token: token, deviceName: "copy"))
             #expect(again.status == 403 && again.protocolError?.code == .invalidToken)
 
-            let factory = RecordFactory(replica: identity.replica, station: identity.station, now: server.clock.now)
+            let factory = RecordFactory(enrolled: identity, now: server.clock.now)
             let records = try (0..<10).map { try factory.patrolSignIn("p\($0)") }
             let pushed = try await http.post("/v1/push", PushRequest(batchID: "b1", records: records), bearer: identity.credential)
             #expect(pushed.status == 200)

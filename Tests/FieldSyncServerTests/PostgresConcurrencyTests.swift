@@ -64,20 +64,22 @@ struct PostgresConcurrencyTests {
         let services = nodes.map { SyncService(storage: $0, settings: settings, clock: { clock.now }) }
         let station = UnitID("KH.P03.S012")
         var devices: [Device] = []
+        var leases: [ReceiptLease] = []
         for index in 0..<9 {
             let token = try await services[0].createEnrollmentToken(station: station)
             let response = try await services[0].enroll(EnrollRequest(token: token.token, deviceName: "t\(index)"))
             devices.append(try await services[0].authenticate(credential: response.credential))
+            leases.append(response.lease)
         }
         let writing = Flag()
         writing.set()
         let final = LockedValue<[RecordID: RecordState]>([:])
         let pulled = try await withThrowingTaskGroup(of: [RecordID: RecordState]?.self) { group in
             for writer in 0..<6 {
-                let device = devices[writer]
+                let device = devices[writer], lease = leases[writer]
                 group.addTask {
                     var random = SeededRandom(seed: seed &* 31 &+ UInt64(writer))
-                    let factory = RecordFactory(replica: device.replica, station: station, now: clock.now)
+                    let factory = RecordFactory(replica: device.replica, station: station, now: clock.now, lease: lease)
                     var mine: [RecordState] = []
                     for batch in 0..<30 {
                         var records: [RecordState] = []
@@ -87,9 +89,7 @@ struct PostgresConcurrencyTests {
                             records.append(mine[index])
                         }
                         for item in 0..<Int(1 + random.next() % 3) {
-                            let number = writer * 100_000 + batch * 10 + item
-                            let record = try factory.incidentReport("w\(writer)-\(batch)-\(item)",
-                                                                    receipt: "\(station.rawValue)-" + String(1_000_000 + number).dropFirst())
+                            let record = try factory.incidentReport("w\(writer)-\(batch)-\(item)")
                             mine.append(record)
                             records.append(record)
                         }

@@ -132,7 +132,7 @@ private struct FuzzHarness {
         let token = try await service.createEnrollmentToken(station: UnitID("KH.P03.S012"))
         let enrolled = try await service.enroll(EnrollRequest(token: token.token, deviceName: "fuzz"))
         device = try await service.authenticate(credential: enrolled.credential)
-        factory = RecordFactory(replica: device.replica, station: device.station, now: clock.now)
+        factory = RecordFactory(enrolled: enrolled, now: clock.now)
         let stored = try [factory.patrolSignIn("stored-1"), factory.incidentReport("stored-2")]
         _ = try await service.push(PushRequest(batchID: "setup", records: stored), from: device)
     }

@@ -5,6 +5,9 @@ import PostgresNIO
 extension PostgresStorage {
     public func applyPush(_ batch: PushBatch, admit: @escaping @Sendable (RecordState, StoredRecord?) -> Admission) async throws -> AppliedPush {
         try await transaction { [self] connection in
+            // FOR SHARE: a revocation committing meanwhile waits for this batch, or this batch sees it.
+            let pusher = try await pusher(of: batch, on: connection)
+            try PushPlan.refuseIfRevoked(pusher, batch: batch)
             let ids = batch.records.map(\.id.rawValue)
             try await lockRecords(ids, on: connection)
             // After the record locks: an identical batch racing on another node has committed by now.
@@ -26,7 +29,7 @@ extension PostgresStorage {
                     holders[number] = RecordID(holder)
                 }
             }
-            let plan = try PushPlan(batch: batch, currents: batch.records.map { currents[$0.id.rawValue] },
+            let plan = try PushPlan(batch: batch, pusher: pusher, currents: batch.records.map { currents[$0.id.rawValue] },
                                     receiptHolder: { holders[$0] }, admit: admit)
             try await insertQuarantine(plan.quarantined, batch: batch, on: connection)
             try await claimReceiptNumbers(plan.changes, on: connection)
@@ -61,6 +64,23 @@ extension PostgresStorage {
             try await storeHead(head, on: connection)
             return AppliedPush(results: results, replayed: false)
         }
+    }
+
+    /// The pushing device as stored, its row share-locked until the batch commits; its leases only when
+    /// the batch carries receipt numbers.
+    func pusher(of batch: PushBatch, on connection: PostgresConnection) async throws -> PushPlan.Pusher? {
+        let replica = batch.replica.rawValue
+        guard let (revokedAt, hash) = try await fetch(
+            "SELECT revoked_at, credential_hash FROM devices WHERE replica = \(replica) FOR SHARE",
+            as: (Int64?, ByteBuffer).self, on: connection).first else { return nil }
+        var leases: [ReceiptLease] = []
+        if !PushPlan.receiptNumbers(of: batch).isEmpty {
+            leases = try await fetch("SELECT prefix, first, last FROM leases WHERE replica = \(replica)",
+                                     as: (String, Int64, Int64).self, on: connection).compactMap { prefix, first, last in
+                first <= last ? ReceiptLease(prefix: prefix, first: first, last: last) : nil
+            }
+        }
+        return PushPlan.Pusher(revoked: revokedAt != nil, credentialHash: Array(buffer: hash), leases: leases)
     }
 
     /// Advisory locks on the records' ids, taken in key order so that two batches never wait on each

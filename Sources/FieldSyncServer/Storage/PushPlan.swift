@@ -43,10 +43,30 @@ struct PushPlan {
     private(set) var changes: [Change] = []
     private(set) var quarantined: [Quarantined] = []
 
+    /// The pushing device as stored, read inside the batch's transaction: revocation and leases are
+    /// checked there, not only when the request was authenticated (a revocation committed meanwhile
+    /// must stop the batch).
+    struct Pusher {
+        var revoked: Bool
+        var credentialHash: [UInt8]
+        /// The receipt-number blocks leased to the device (SPEC §10.7).
+        var leases: [ReceiptLease]
+    }
+
+    /// The first step of every batch transaction, before replays are answered: a device revoked after
+    /// its request was authenticated gets `revoked`, and nothing of the batch is stored.
+    static func refuseIfRevoked(_ pusher: Pusher?, batch: PushBatch) throws {
+        if let pusher, pusher.revoked {
+            throw ServerError.revoked(replica: batch.replica, credentialHash: pusher.credentialHash)
+        }
+    }
+
     /// - Parameters:
+    ///   - pusher: the pushing device as stored, nil for a server node's own replica (administrators'
+    ///     resolutions), which is no enrolled device and creates no records.
     ///   - currents: the stored record for each of `batch.records`, in the same order.
     ///   - receiptHolder: the record that holds a receipt number in storage, if any.
-    init(batch: PushBatch, currents: [StoredRecord?], receiptHolder: (String) throws -> RecordID?,
+    init(batch: PushBatch, pusher: Pusher?, currents: [StoredRecord?], receiptHolder: (String) throws -> RecordID?,
          admit: (RecordState, StoredRecord?) -> Admission) throws {
         precondition(currents.count == batch.records.count)
         let encoder = JSONEncoder()
@@ -58,8 +78,17 @@ struct PushPlan {
             var receiptNumber: String?
             if case .store(let state, _, _, _, _) = admission, current == nil,
                let number = Self.receiptNumber(of: state) {
-                let holder = try claimed[number] ?? receiptHolder(number)
-                if let holder, holder != state.id {
+                // The lease first: a number outside the pusher's blocks is refused with the same words
+                // whether or not another case holds it, so refusals reveal nothing of other stations.
+                // No pusher row: a server node's own replica (no wire request is authenticated without
+                // a device row), whose numbers are the server's to decide.
+                let leased = pusher.map { Self.isLeased(number, in: $0.leases) } ?? true
+                let holder = leased ? try claimed[number] ?? receiptHolder(number) : nil
+                if !leased {
+                    admission = .reject(Rejection(.invalidValue, fields: ["receiptNumber"],
+                                                  message: "receipt number \(number) is not in a block leased to this device; issue numbers from the terminal's own lease"),
+                                        current: nil)
+                } else if let holder, holder != state.id {
                     admission = .reject(Rejection(.invalidValue, fields: ["receiptNumber"],
                                                   message: "receipt number \(number) was already issued to another case; issue a new one from the lease"),
                                         current: nil)
@@ -115,6 +144,20 @@ struct PushPlan {
     static func receiptNumber(of state: RecordState) -> String? {
         guard state.type == .incidentReport else { return nil }
         return state.entries("receiptNumber").first?.value.stringValue
+    }
+
+    /// Whether `number` is written exactly as one of `leases` issues it (`prefix-` and the zero-padded
+    /// number, `ReceiptLease.receiptNumber`) and lies inside that block.
+    static func isLeased(_ number: String, in leases: [ReceiptLease]) -> Bool {
+        leases.contains { lease in
+            guard number.hasPrefix(lease.prefix + "-") else { return false }
+            let digits = number.utf8.dropFirst(lease.prefix.utf8.count + 1)
+            guard (7...18).contains(digits.count), digits.allSatisfy({ (0x30...0x39).contains($0) }),
+                  let value = Int64(String(decoding: digits, as: UTF8.self)), (lease.first...lease.last).contains(value) else {
+                return false
+            }
+            return lease.receiptNumber(value) == number
+        }
     }
 
     /// The receipt numbers the new incident reports of a batch carry: what a backend looks up before planning.

@@ -28,7 +28,7 @@ extension SQLiteStorage {
         // Nested scopes of one device would name a change twice: one row per change.
         let distinct = scopes.count > 1 ? "GROUP BY c.seq" : ""
         var arguments = StatementArguments(scopes.map(\.rawValue))
-        arguments += [Int64(cursor), limit]
+        arguments += [Int64(clamping: cursor), limit]
         return try Row.fetchCursor(db.cachedStatement(sql: """
             SELECT c.seq, r.state FROM scope_changes c JOIN records r ON r.seq = c.seq
             WHERE c.scope IN (\(marks)) AND c.seq > ? \(distinct) ORDER BY c.seq LIMIT ?

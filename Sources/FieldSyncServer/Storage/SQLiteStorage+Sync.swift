@@ -5,6 +5,8 @@ import GRDB
 extension SQLiteStorage {
     public func applyPush(_ batch: PushBatch, admit: @escaping @Sendable (RecordState, StoredRecord?) -> Admission) async throws -> AppliedPush {
         try await pool.write { db in
+            let pusher = try Self.pusher(db, batch: batch)
+            try PushPlan.refuseIfRevoked(pusher, batch: batch)
             if let stored = try Row.fetchOne(db, sql: "SELECT fingerprint, results FROM batches WHERE replica = ? AND batch_id = ?",
                                              arguments: [batch.replica.rawValue, batch.batchID]) {
                 guard stored["fingerprint"] as String == batch.fingerprint else {
@@ -13,7 +15,7 @@ extension SQLiteStorage {
                 return AppliedPush(results: try PushPlan.decodeResults(stored["results"]), replayed: true)
             }
             let currents = try batch.records.map { try Self.storedRecord(db, id: $0.id) }
-            let plan = try PushPlan(batch: batch, currents: currents, receiptHolder: { number in
+            let plan = try PushPlan(batch: batch, pusher: pusher, currents: currents, receiptHolder: { number in
                 try String.fetchOne(db, sql: "SELECT record_id FROM receipt_numbers WHERE number = ?", arguments: [number]).map(RecordID.init)
             }, admit: admit)
             let previous = Dictionary(currents.compactMap { $0.map { ($0.state.id, $0) } }, uniquingKeysWith: { first, _ in first })
@@ -55,6 +57,23 @@ extension SQLiteStorage {
                                        try PushPlan.encodeResults(results), batch.receivedAt])
             return AppliedPush(results: results, replayed: false)
         }
+    }
+
+    /// The pushing device as stored now, inside the batch's write transaction; its leases only when the
+    /// batch carries receipt numbers.
+    static func pusher(_ db: Database, batch: PushBatch) throws -> PushPlan.Pusher? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT revoked_at, credential_hash FROM devices WHERE replica = ?"),
+                                         arguments: [batch.replica.rawValue]) else { return nil }
+        var leases: [ReceiptLease] = []
+        if !PushPlan.receiptNumbers(of: batch).isEmpty {
+            leases = try Row.fetchAll(db.cachedStatement(sql: "SELECT prefix, first, last FROM leases WHERE replica = ?"),
+                                      arguments: [batch.replica.rawValue]).compactMap { row in
+                let first: Int64 = row["first"], last: Int64 = row["last"]
+                return first <= last ? ReceiptLease(prefix: row["prefix"], first: first, last: last) : nil
+            }
+        }
+        return PushPlan.Pusher(revoked: (row["revoked_at"] as Int64?) != nil,
+                               credentialHash: [UInt8](row["credential_hash"] as Data), leases: leases)
     }
 
     public func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int) async throws -> StoredPage {
