@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
     ],
     targets: [
         .target(name: "FieldSyncCore"),
@@ -44,6 +46,7 @@ let package = Package(
                 "FieldSyncCore",
                 "FieldSyncStore",
                 "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -64,6 +67,8 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]
         ),
         .target(
@@ -93,7 +98,14 @@ let package = Package(
         ),
         .testTarget(name: "FieldSyncCoreTests", dependencies: ["FieldSyncCore"]),
         .testTarget(name: "FieldSyncStoreTests", dependencies: ["FieldSyncStore", "FieldSyncCore"]),
-        .testTarget(name: "FieldSyncClientTests", dependencies: ["FieldSyncClient", "FieldSyncTesting"]),
+        .testTarget(
+            name: "FieldSyncClientTests",
+            dependencies: [
+                "FieldSyncClient", "FieldSyncTesting", "FieldSyncServer", "FieldSyncStore", "FieldSyncCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         // Runs the CLI's own code (the demo scenario, output formatting) in-process.
         .testTarget(name: "FieldSyncCommandTests", dependencies: ["fieldsync", "FieldSyncClient", "FieldSyncTesting"]),
         // The deterministic simulator's seeds, the real-process fault tests and the wire fuzzer.

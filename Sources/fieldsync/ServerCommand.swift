@@ -18,7 +18,8 @@ struct ServerCommand: AsyncParsableCommand {
               fieldsync server
               fieldsync server --listen 0.0.0.0:8740 --database /var/lib/fieldsync/server.sqlite
               fieldsync server --config /etc/fieldsync/fieldsync-server.json
-              FIELDSYNC_ADMIN_TOKEN_HASH=$(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1) fieldsync server
+              fieldsync admin token     # prints a new administrator token and the verifier to configure
+              FIELDSYNC_ADMIN_TOKEN_HASH=fsa1-sha256:... fieldsync server
             """)
 
     @Option(help: "A JSON configuration file (see ServerConfig/fieldsync-server.json).")
@@ -43,14 +44,19 @@ struct ServerCommand: AsyncParsableCommand {
         var logger = Logger(label: "fieldsync.server")
         logger.logLevel = settings.logLevel
         let service = try await makeSyncService(config: settings)
-        let databasePath = URL(fileURLWithPath: settings.databasePath).standardizedFileURL.path
+        let scheme = settings.tlsCertificatePath == nil ? "http" : "https"
+        let storage: String
+        switch settings.backend {
+        case .sqlite: storage = "database " + URL(fileURLWithPath: settings.databasePath).standardizedFileURL.path
+        case .postgres: storage = "PostgreSQL " + (settings.postgresURL.map(PostgresStorage.redacted) ?? "")
+        }
         let host = settings.host
         let configuredPort = settings.port
         let admin = settings.service.adminTokenHash == nil ? " (admin API disabled: no admin.tokenHash)" : ""
         let app = try buildApplication(service: service, config: settings, logger: logger) { channel in
             let port = channel.localAddress?.port ?? configuredPort
             // Written straight to the descriptor: stdout is block-buffered under systemd and pipes.
-            FileHandle.standardOutput.write(Data("FieldSync server listening on http://\(host):\(port), database \(databasePath)\(admin)\n".utf8))
+            FileHandle.standardOutput.write(Data("FieldSync server listening on \(scheme)://\(host):\(port), \(storage)\(admin)\n".utf8))
         }
         try await app.runService()
     }

@@ -25,6 +25,17 @@ public struct ServerConfig: Hashable, Sendable {
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
     public var maxBodyBytes = 16 * 1024 * 1024
+    /// A connection with no request in progress is closed after this many seconds; so is one whose
+    /// request head has not fully arrived by then (a slow-loris head).
+    public var idleTimeoutSeconds = 60.0
+    /// A request's head and body must arrive within this many seconds of the head (a body trickled in,
+    /// or a 10^12-byte body announced and never sent, is cut off).
+    public var requestReadTimeoutSeconds = 120.0
+    /// Most connections open at once; more are closed at once rather than queued. Kept below what the
+    /// process's file-descriptor limit allows (`effectiveMaxConnections`).
+    public var maxConnections = 10_000
+    /// Most connections open at once from one peer address (a NAT in front of many terminals needs room).
+    public var maxConnectionsPerAddress = 1_000
     public var logLevel = Logger.Level.info
     /// Limits, the admin token hash and the rate limit, as the service uses them.
     public var service = SyncService.Settings()
@@ -65,6 +76,14 @@ public struct ServerConfig: Hashable, Sendable {
         tlsCertificatePath = reader.string(forKey: "tls.certificatePath")
         tlsKeyPath = reader.string(forKey: "tls.keyPath")
         maxBodyBytes = reader.int(forKey: "limits.maxBodyBytes", default: maxBodyBytes)
+        idleTimeoutSeconds = reader.double(forKey: "limits.idleTimeoutSeconds", default: idleTimeoutSeconds)
+        requestReadTimeoutSeconds = reader.double(forKey: "limits.requestReadTimeoutSeconds", default: requestReadTimeoutSeconds)
+        maxConnections = reader.int(forKey: "limits.maxConnections", default: maxConnections)
+        maxConnectionsPerAddress = reader.int(forKey: "limits.maxConnectionsPerAddress", default: maxConnectionsPerAddress)
+        service.deploymentEpoch = Int64(reader.int(forKey: "limits.deploymentEpochMilliseconds", default: Int(service.deploymentEpoch)))
+        let attempts = reader.double(forKey: "limits.unauthenticated.attemptsPerSecond", default: 5)
+        let attemptBurst = reader.double(forKey: "limits.unauthenticated.burst", default: 20)
+        service.unauthenticatedRateLimit = attempts > 0 ? RateLimiter.Policy(requestsPerSecond: attempts, burst: max(1, attemptBurst)) : nil
         service.maxBatchRecords = reader.int(forKey: "limits.maxBatchRecords", default: service.maxBatchRecords)
         service.pullPageCap = reader.int(forKey: "limits.pullPageCap", default: service.pullPageCap)
         service.clockSkewTolerance = Int64(reader.int(forKey: "limits.clockSkewToleranceSeconds",
@@ -87,6 +106,12 @@ public struct ServerConfig: Hashable, Sendable {
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ServerConfigError("listen.port must be 0-65535") }
         guard maxBodyBytes >= 1_024 else { throw ServerConfigError("limits.maxBodyBytes must be at least 1024") }
+        guard idleTimeoutSeconds > 0, idleTimeoutSeconds <= 86_400, requestReadTimeoutSeconds > 0, requestReadTimeoutSeconds <= 86_400 else {
+            throw ServerConfigError("limits.idleTimeoutSeconds and limits.requestReadTimeoutSeconds must be between 0 and 86400 (exclusive of 0)")
+        }
+        guard maxConnections >= 1, maxConnectionsPerAddress >= 1 else {
+            throw ServerConfigError("limits.maxConnections and limits.maxConnectionsPerAddress must be positive")
+        }
         guard service.maxBatchRecords >= 1, service.pullPageCap >= 1 else {
             throw ServerConfigError("limits.maxBatchRecords and limits.pullPageCap must be positive")
         }
@@ -100,11 +125,18 @@ public struct ServerConfig: Hashable, Sendable {
         guard (tlsCertificatePath == nil) == (tlsKeyPath == nil) else {
             throw ServerConfigError("tls.certificatePath and tls.keyPath go together")
         }
-        if let hash = service.adminTokenHash {
-            guard hash.count == 64, hash.allSatisfy(\.isHexDigit) else {
-                throw ServerConfigError("admin.tokenHash must be the hex SHA-256 of the admin token (64 hex digits)")
-            }
+        if let hash = service.adminTokenHash, let problem = AdminToken.problem(withVerifier: hash) {
+            throw ServerConfigError(problem)
         }
+    }
+}
+
+extension ServerConfig {
+    /// `maxConnections`, lowered to fit the open-file limit `descriptors` less a reserve for storage
+    /// and listeners: beyond it `accept` would fail and the server would stop taking connections at all.
+    public func effectiveMaxConnections(descriptors: UInt64) -> Int {
+        let room = descriptors > UInt64(FileDescriptorLimit.reserve * 2) ? Int(clamping: descriptors) - FileDescriptorLimit.reserve : Int(clamping: descriptors / 2)
+        return max(1, min(maxConnections, room))
     }
 }
 

@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 
 /// `/v1/admin/...`: behind the administrator token from ServerConfig, never a device credential.
-func addAdminRoutes(to group: RouterGroup<BasicRequestContext>, service: SyncService, wire: WireBody) {
+func addAdminRoutes(to group: RouterGroup<FieldSyncRequestContext>, service: SyncService, wire: WireBody) {
     struct TokenRequest: Decodable {
         var station: UnitID
         var lifetimeSeconds: Int64?
@@ -12,12 +12,17 @@ func addAdminRoutes(to group: RouterGroup<BasicRequestContext>, service: SyncSer
         var reason: String?
     }
 
-    @Sendable func admin(_ request: Request) throws { try service.authenticateAdmin(token: bearer(request)) }
+    /// Every administrator request is an unauthenticated attempt until its token checks out: charged
+    /// to the peer address first, so tokens cannot be guessed at speed.
+    @Sendable func admin(_ request: Request, _ context: FieldSyncRequestContext) throws {
+        try service.admitAttempt(from: context.sourceAddress)
+        try service.authenticateAdmin(token: bearer(request))
+    }
     @Sendable func body<T: Decodable & SendableMetatype>(_ type: T.Type, _ request: Request) async throws -> T {
         let data = try await wire.bytes(of: request)
         do { return try WireCoding.decodeBody(type, from: data) } catch { throw ServerError(error) }
     }
-    @Sendable func recordID(_ context: BasicRequestContext) throws -> RecordID {
+    @Sendable func recordID(_ context: FieldSyncRequestContext) throws -> RecordID {
         RecordID(try context.parameters.require("id"))
     }
     /// Reads and purges say why: the reason goes into the audit chain.
@@ -28,8 +33,8 @@ func addAdminRoutes(to group: RouterGroup<BasicRequestContext>, service: SyncSer
         return reason
     }
 
-    group.post("/enrollment-tokens") { request, _ in
-        try admin(request)
+    group.post("/enrollment-tokens") { request, context in
+        try admin(request, context)
         let message = try await body(TokenRequest.self, request)
         if let seconds = message.lifetimeSeconds, !(60...(366 * 24 * 3_600)).contains(seconds) {
             throw ServerError(.malformedRequest, "lifetimeSeconds must be between 60 and one year")
@@ -38,56 +43,56 @@ func addAdminRoutes(to group: RouterGroup<BasicRequestContext>, service: SyncSer
                                                              lifetime: message.lifetimeSeconds.map { $0 * 1_000 })
         return try wire.respond(issued, to: request, status: .created)
     }
-    group.get("/devices") { request, _ in
-        try admin(request)
+    group.get("/devices") { request, context in
+        try admin(request, context)
         return try wire.respond(try await service.devices(), to: request)
     }
     group.post("/devices/:replica/revoke") { request, context in
-        try admin(request)
+        try admin(request, context)
         let message = try await body(RevokeRequest.self, request)
         let replica = ReplicaID(try context.parameters.require("replica"))
         return try wire.respond(try await service.revoke(replica, reason: message.reason ?? ""), to: request)
     }
-    group.get("/leases") { request, _ in
-        try admin(request)
+    group.get("/leases") { request, context in
+        try admin(request, context)
         return try wire.respond(try await service.leases(), to: request)
     }
     group.get("/records/:id") { request, context in
-        try admin(request)
+        try admin(request, context)
         return try wire.respond(try await service.readRecord(try recordID(context), reason: try reason(request)), to: request)
     }
     group.delete("/records/:id") { request, context in
-        try admin(request)
+        try admin(request, context)
         try await service.purge(try recordID(context), reason: try reason(request))
         return Response(status: .noContent)
     }
     group.get("/records/:id/history") { request, context in
-        try admin(request)
+        try admin(request, context)
         let reason = request.uri.queryParameters["reason"].map(String.init) ?? ""
         return try wire.respond(try await service.history(of: try recordID(context), reason: reason), to: request)
     }
     group.post("/records/:id/resolve") { request, context in
-        try admin(request)
+        try admin(request, context)
         let resolution = try await body(ConflictResolution.self, request)
         return try wire.respond(try await service.resolve(try recordID(context), resolution), to: request)
     }
-    group.get("/conflicts") { request, _ in
-        try admin(request)
+    group.get("/conflicts") { request, context in
+        try admin(request, context)
         return try wire.respond(try await service.conflicts(), to: request)
     }
     group.get("/conflicts/:id") { request, context in
-        try admin(request)
+        try admin(request, context)
         guard let conflict = try await service.conflict(try recordID(context)) else {
             throw ServerError(.notFound, "the record has no concurrent values")
         }
         return try wire.respond(conflict, to: request)
     }
-    group.get("/quarantine") { request, _ in
-        try admin(request)
+    group.get("/quarantine") { request, context in
+        try admin(request, context)
         return try wire.respond(try await service.quarantine(), to: request)
     }
-    group.get("/audit/verify") { request, _ in
-        try admin(request)
+    group.get("/audit/verify") { request, context in
+        try admin(request, context)
         return try wire.respond(try await service.verifyAudit(), to: request)
     }
 }

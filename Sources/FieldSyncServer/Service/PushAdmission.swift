@@ -8,6 +8,9 @@ struct PushAdmission: Sendable {
     let registry: SchemaRegistry
     let device: Device
     let latestAllowedWall: Int64
+    /// New writes stamped before this (ms) are refused: no terminal of this deployment wrote then, and a
+    /// stamp of -2^62 would win or lose every last-writer contest forever.
+    var earliestAllowedWall: Int64 = SyncService.Settings.defaultDeploymentEpoch
     let tally: PushTally
     /// Decisions for records that were not stored when the batch arrived, taken before the write
     /// transaction (in parallel with other requests). Used only when the record is still absent inside
@@ -60,8 +63,30 @@ struct PushAdmission: Sendable {
                 return reject(Rejection(.outOfScope, fields: schema.fields.filter(\.scope).map(\.name),
                                         message: "the record's units are outside this device's units"), current: nil)
             }
+            // The unit a record can never leave (an immutable scope field: where a case was received, a
+            // patrol's unit, a visit's beat) is the pusher's own. A jurisdiction may differ: a transfer.
+            if current == nil {
+                let foreign = schema.fields.filter { $0.scope && $0.policy == .immutable }.filter { field in
+                    state.entries(field.name).contains { entry in
+                        guard let code = entry.value.stringValue else { return false }
+                        return !device.maySee(units: [UnitID(code)])
+                    }
+                }
+                if !foreign.isEmpty {
+                    return reject(Rejection(.outOfScope, fields: foreign.map(\.name),
+                                            message: "a new record's \(foreign.map(\.name).joined(separator: ", ")) must be a unit of this device"),
+                                  current: nil)
+                }
+            }
+            let delta = Self.delta(of: state, since: current?.state)
+            let early = delta.fields.filter { _, entries in entries.contains { $0.stamp.wall < earliestAllowedWall } }.map(\.key).sorted()
+            if !early.isEmpty {
+                return reject(Rejection(.clockSkew, fields: early,
+                                        message: "writes stamped before the deployment epoch (\(earliestAllowedWall) ms) are refused"),
+                              current: visibleCurrent)
+            }
             let needsPerson = schema.conflicts(in: state)?.needsPerson ?? false
-            return Evaluation(admission: .store(state, delta: Self.delta(of: state, since: current?.state), units: units,
+            return Evaluation(admission: .store(state, delta: delta, units: units,
                                                 needsPerson: needsPerson, isIncoming: current == nil),
                               count: .accepted(conflictBefore: current?.needsPerson ?? false, conflictAfter: needsPerson))
         }

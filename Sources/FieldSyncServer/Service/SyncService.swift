@@ -18,13 +18,23 @@ public final class SyncService: Sendable {
         public var leaseSize: Int64 = 1_000
         /// How long (ms) an enrollment token stays valid.
         public var enrollmentTokenLifetime: Int64 = 24 * 60 * 60 * 1_000
-        /// Hex SHA-256 of the administrator token; nil disables the admin endpoints.
+        /// The administrator token's verifier (`AdminToken.verifier`, `fsa1-sha256:<hex>`); nil disables
+        /// the admin endpoints.
         public var adminTokenHash: String?
         /// The replica under which this node writes administrators' conflict resolutions. Terminals' ids
         /// start with `t-`, so they never collide; each server node of a multi-node deployment needs its own.
         public var adminReplica = ReplicaID("server-admin")
         /// Per-device request rate; nil does not limit.
         public var rateLimit: RateLimiter.Policy? = RateLimiter.Policy(requestsPerSecond: 50, burst: 100)
+        /// Per peer address: enrollment and administrator requests, and failed device authentications.
+        /// Guessing tokens is limited to this pace; nil does not limit.
+        public var unauthenticatedRateLimit: RateLimiter.Policy? = RateLimiter.Policy(requestsPerSecond: 5, burst: 20)
+        /// Bytes of record JSON one device may push: per second, sustained, and in one burst (issue 14:
+        /// one device grew a database by 486 MiB in 16 s within its request rate). nil does not limit.
+        public var pushByteBudget: RateLimiter.Policy? = RateLimiter.Policy(requestsPerSecond: 512 * 1_024, burst: 64 * 1_024 * 1_024)
+        /// Writes stamped before this (ms since 1970) are refused as `clockSkew`: 2020-01-01T00:00Z by default.
+        public var deploymentEpoch: Int64 = defaultDeploymentEpoch
+        public static let defaultDeploymentEpoch: Int64 = 1_577_836_800_000
         /// A device counts as active for this long (ms) after its last request.
         public var activeWindow: Int64 = 15 * 60 * 1_000
 
@@ -39,6 +49,11 @@ public final class SyncService: Sendable {
     let clock: @Sendable () -> Int64
     let randomBytes: @Sendable (Int) -> [UInt8]
     let rateLimiter: RateLimiter
+    let attemptLimiter: RateLimiter
+    let byteBudget: RateLimiter
+    /// Devices with a push being applied: one at a time each, so that one device cannot queue batch
+    /// after batch in front of every other station's (the write transactions are serial).
+    let pushing = Mutex<Set<ReplicaID>>([])
 
     public init(storage: any SyncStorage, registry: SchemaRegistry = .standard, settings: Settings = Settings(),
                 metrics: ServerMetrics = ServerMetrics(),
@@ -51,6 +66,8 @@ public final class SyncService: Sendable {
         self.clock = clock
         self.randomBytes = randomBytes
         self.rateLimiter = RateLimiter(policy: settings.rateLimit)
+        self.attemptLimiter = RateLimiter(policy: settings.unauthenticatedRateLimit)
+        self.byteBudget = RateLimiter(policy: settings.pushByteBudget)
     }
 
     public static let systemClock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down)) }
@@ -69,6 +86,7 @@ public final class SyncService: Sendable {
         guard !name.isEmpty, name.utf8.count <= 200 else {
             throw ServerError(.malformedRequest, "deviceName must be 1-200 bytes")
         }
+        if let problem = FreeText.problem(in: name) { throw ServerError(.malformedRequest, "deviceName \(problem)") }
         let replica = ReplicaID("t-" + DeviceCredential.hex(randomBytes(10)))
         let secret = randomBytes(DeviceCredential.secretByteCount)
         let credential = DeviceCredential.make(replica: replica, secret: secret)
@@ -94,7 +112,7 @@ public final class SyncService: Sendable {
             throw ServerError(.unauthenticated, "the device credential is not valid")
         }
         guard !stored.device.isRevoked else {
-            throw ServerError(.revoked, "this device was revoked: wipe the local store", wipe: true)
+            throw ServerError.revoked(replica: replica, credentialHash: stored.credentialHash)
         }
         let now = self.now
         if let wait = rateLimiter.admit(replica, now: now) {
@@ -102,6 +120,25 @@ public final class SyncService: Sendable {
         }
         metrics.activeTerminals.record(rateLimiter.activeCount(since: now - settings.activeWindow))
         return stored.device
+    }
+
+    /// Charges one unauthenticated attempt (an enrollment, an administrator request, a failed device
+    /// authentication) to the peer `address`; `rateLimited` once its budget is spent.
+    public func admitAttempt(from address: String) throws {
+        if let wait = attemptLimiter.admit(key: "addr:" + address, now: now) {
+            metrics.attemptsLimited.increment()
+            throw ServerError(.rateLimited, "too many unauthenticated attempts from this address", retryAfterSeconds: wait)
+        }
+    }
+
+    /// `authenticate`, with a failed attempt charged to `address` (a valid device is never limited here).
+    public func authenticate(credential: String?, from address: String) async throws -> Device {
+        do {
+            return try await authenticate(credential: credential)
+        } catch let error as ServerError where error.code == .unauthenticated {
+            try admitAttempt(from: address)
+            throw error
+        }
     }
 
     // MARK: Push, pull, sync, lease
@@ -121,11 +158,22 @@ public final class SyncService: Sendable {
             let json = RecordStateJSON.encode(record)
             return EncodedRecord(json: json, sha256: AuditChain.hex(SHA256.hash(data: json)))
         }
+        // Fair admission (an administrator's resolutions, written as this node's replica, are exempt).
+        let isDevice = device.replica != settings.adminReplica
+        guard !isDevice || pushing.withLock({ $0.insert(device.replica).inserted }) else {
+            throw ServerError(.rateLimited, "this device already has a push being applied; send the next when it is answered",
+                              retryAfterSeconds: 1)
+        }
+        defer { if isDevice { _ = pushing.withLock { $0.remove(device.replica) } } }
+        if isDevice, let wait = byteBudget.admit(key: device.replica.rawValue, now: now, cost: Double(encoded.reduce(0) { $0 + $1.json.count })) {
+            throw ServerError(.rateLimited, "this device has pushed more than its byte budget; retry later", retryAfterSeconds: wait)
+        }
         let batch = PushBatch(replica: device.replica, batchID: request.batchID, fingerprint: Self.fingerprint(encoded),
                               records: request.records, encoded: encoded, receivedAt: now)
         let tally = PushTally()
-        let admission = PushAdmission(registry: registry, device: device, latestAllowedWall: now + settings.clockSkewTolerance, tally: tally)
-            .presumingNew(request.records)
+        var admission = PushAdmission(registry: registry, device: device, latestAllowedWall: now + settings.clockSkewTolerance, tally: tally)
+        admission.earliestAllowedWall = settings.deploymentEpoch
+        admission = admission.presumingNew(request.records)
         let applied = try await guarded { try await storage.applyPush(batch, admit: admission.decide) }
         if applied.replayed {
             metrics.batchesReplayed.increment()
@@ -138,13 +186,7 @@ public final class SyncService: Sendable {
 
     /// A pull page as stored JSON states, for the HTTP edge to send without re-encoding them.
     public func pullStored(_ request: PullRequest, for device: Device) async throws -> StoredPage {
-        let cursor: UInt64
-        if let text = request.cursor {
-            guard let value = UInt64(text) else { throw ServerError(.invalidCursor, "cursor '\(text)' was not issued by this server") }
-            cursor = value
-        } else {
-            cursor = 0
-        }
+        let cursor = try Self.cursor(request.cursor)
         let limit = min(max(request.limit, 1), settings.pullPageCap)
         let page = try await guarded { try await storage.pullPage(after: cursor, scopes: device.scopes, limit: limit) }
         guard cursor <= page.head else {
@@ -178,6 +220,24 @@ public final class SyncService: Sendable {
     }
 
     // MARK: Helpers
+
+    /// Free text that goes into the audit chain and onto administrators' screens carries no control
+    /// characters (`FreeText`).
+    static func refuseControlCharacters(_ text: String, in field: String) throws {
+        if let problem = FreeText.problem(in: text) { throw ServerError(.malformedRequest, "\(field) \(problem)") }
+    }
+
+    /// A pull cursor from the wire: the decimal text of a sequence this server could have issued.
+    /// Sequences are SQLite and PostgreSQL `INTEGER`s, so anything above `Int64.max` (or any other text)
+    /// is `invalidCursor`, never a trap further down.
+    static func cursor(_ text: String?) throws -> UInt64 {
+        guard let text else { return 0 }
+        let shown = text.utf8.count > 40 ? String(text.prefix(40)) + "…" : text
+        guard text.utf8.count <= 20, let value = UInt64(text), value <= UInt64(Int64.max) else {
+            throw ServerError(.invalidCursor, "cursor '\(shown)' was not issued by this server")
+        }
+        return value
+    }
 
     /// Storage failures that are not protocol outcomes become `unavailable` (retry later).
     func guarded<T>(_ work: () async throws -> T) async throws -> T {

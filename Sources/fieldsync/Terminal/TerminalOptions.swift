@@ -27,8 +27,12 @@ struct TerminalOptions: ParsableArguments {
 
 /// Writes text lines (wrapped at 80 columns) or a JSON document to stdout.
 enum Output {
+    /// Every line is printed with its control characters escaped (`FreeText.escaped`): device names,
+    /// reasons and record values come from terminals and the database, and must not drive the terminal
+    /// they are shown on. A line break inside a line still breaks it.
     static func lines(_ lines: [String]) {
-        let wrapped = lines.flatMap { Text.wrap($0) }
+        let wrapped = lines.flatMap { $0.split(separator: "\n", omittingEmptySubsequences: false) }
+            .flatMap { Text.wrap(FreeText.escaped(String($0))) }
         FileHandle.standardOutput.write(Data((wrapped.joined(separator: "\n") + "\n").utf8))
     }
 
