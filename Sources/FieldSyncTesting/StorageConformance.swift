@@ -205,6 +205,19 @@ public enum StorageConformance {
         try expect(try await h.push([accepted], from: deviceB)[0].acceptedSequence != nil, "B accepts")
         try expect(try await h.pullAll(deviceA) == [accepted], "A keeps the case")
         try expect(try await h.storage.record(RecordID("i1"), audit: nil)?.units == [stationA, stationB], "units only grow")
+        // The jurisdiction owns the case (SPEC 10.6): A, which received it, may add addenda, nothing else.
+        let edit = try factoryA.apply([.set("severity", "major"), .append("addenda", "told the reporter")], to: accepted)
+        let refused = try await h.push([edit], from: deviceA)
+        try expect(refused[0].rejectedCode == .outOfScope, "A's edit of B's case is refused: \(refused)")
+        if case .rejected(let rejection, let current) = refused[0].outcome {
+            try expect(rejection.fields == ["severity"] && current == accepted, "naming the field, with the stored state: \(rejection)")
+        }
+        let addendum = try factoryA.apply([.append("addenda", "Reporter told in writing of the transfer.")], to: accepted)
+        try expect(try await h.push([addendum], from: deviceA)[0].acceptedSequence != nil, "A's addendum is accepted")
+        let onward = try factoryA.apply([.set("jurisdictionUnit", .string(stationA.rawValue)), .append("transfers", move)], to: addendum)
+        try expect(try await h.push([onward], from: deviceA)[0].rejectedCode == .outOfScope, "A cannot take the case back")
+        let bEdit = try factoryB.apply([.set("severity", "major")], to: addendum)
+        try expect(try await h.push([bEdit], from: deviceB)[0].acceptedSequence != nil, "B edits its case")
     }
 
     static let concurrentEdits = Case(name: "concurrent pushes of one record lose no write; a conflict waits for a person") { h in

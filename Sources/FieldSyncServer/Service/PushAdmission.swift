@@ -79,6 +79,11 @@ struct PushAdmission: Sendable {
                 }
             }
             let delta = Self.delta(of: state, since: current?.state)
+            if let current, let refused = Self.beyondOwnership(delta, of: current.state, schema: schema, device: device) {
+                return reject(Rejection(.outOfScope, fields: refused,
+                                        message: "record \(incoming.id) belongs to another unit's jurisdiction now: this device may add addenda only"),
+                              current: visibleCurrent)
+            }
             let early = delta.fields.filter { _, entries in entries.contains { $0.stamp.wall < earliestAllowedWall } }.map(\.key).sorted()
             if !early.isEmpty {
                 return reject(Rejection(.clockSkew, fields: early,
@@ -94,6 +99,20 @@ struct PushAdmission: Sendable {
 
     private func reject(_ rejection: Rejection, current: RecordState?) -> Evaluation {
         Evaluation(admission: .reject(rejection, current: current), count: .rejected(rejection.code))
+    }
+
+    /// The jurisdiction owns a case (SPEC §10.6): a device that sees a stored record only through units it
+    /// held before (the receiving station after a transfer, a former jurisdiction) may add addenda and
+    /// nothing else. Returns the other fields `delta` writes, or nil when the device may write them all
+    /// (it is within the record's current jurisdiction, or the type has no jurisdiction field).
+    static func beyondOwnership(_ delta: RecordState, of stored: RecordState, schema: RecordSchema, device: Device) -> [String]? {
+        let owners = schema.fields.filter { $0.scope && $0.changeLoggedIn != nil }
+        guard !owners.isEmpty else { return nil }
+        let jurisdiction = owners.flatMap { field in stored.entries(field.name).compactMap { $0.value.stringValue.map(UnitID.init) } }
+        guard !device.maySee(units: jurisdiction) else { return nil }
+        let addenda = Set(schema.fields.filter(\.addendum).map(\.name))
+        let refused = delta.fields.map(\.key).filter { !addenda.contains($0) }.sorted()
+        return refused.isEmpty ? nil : refused
     }
 
     /// The writes of `state` that `previous` had not integrated: what this change brought.

@@ -167,19 +167,22 @@ struct DemoScenario: Sendable {
                                     by: cast.patrolA.officer)
         say("Household visit H-0417: A-beat notes 'not at home', A-patrol later finds her in and asks for a referral.")
 
-        // The transferred case: both stations keep working on it.
+        // The transferred case: station B owns it now and works on it; station A, which received it, may add
+        // addenda only (SPEC 10.6: the jurisdiction owns the case).
         try cast.patrolB.store.edit(story.transferred, [
             .set("status", "accepted"),
             .set("narrative", "Scooter stolen overnight on Liuhe 2nd Rd. CCTV at No. 88 shows two suspects at 03:12."),
+            .set("location", "Liuhe 2nd Rd. near No. 90"),
         ], by: cast.patrolB.officer)
-        try cast.beatA.store.edit(story.transferred, [
+        try cast.beatB.store.edit(story.transferred, [
             .set("narrative", "Scooter stolen overnight on Liuhe 2nd Rd. Reporter called back: plate ABC-1234, grey."),
-        ], by: cast.beatA.officer)
-        try cast.beatB.store.edit(story.transferred, [.set("location", "Liuhe 2nd Rd. No. 88")], by: cast.beatB.officer)
-        try cast.patrolA.store.edit(story.transferred, [.set("location", "Liuhe 2nd Rd. near No. 90")], by: cast.patrolA.officer)
+            .set("location", "Liuhe 2nd Rd. No. 88"),
+        ], by: cast.beatB.officer)
+        try cast.beatA.store.addNote(to: story.transferred, "Reporter phoned station A: plate ABC-1234, grey.", by: cast.beatA.officer)
         try cast.deskA.store.addNote(to: story.transferred, "Reporter was sent the written transfer notice.", by: cast.deskA.officer)
-        say("Transferred theft: B-patrol accepts it and adds CCTV to the narrative while A-beat, offline, adds the "
-            + "reporter's call-back to the same narrative; both stations also correct the location.")
+        say("Transferred theft: B-patrol accepts it and adds CCTV to the narrative while B-beat, offline, adds the "
+            + "reporter's call-back to the same narrative; both correct the location. Station A, which received the case, "
+            + "adds addenda only: the case is B's now.")
 
         // The station counter is on the wired network: it closes the wallet case while B-patrol, offline,
         // still edits it.
