@@ -56,8 +56,29 @@ public enum StorageConformance {
 
     public static let cases: [Case] = [
         pushAndPull, pagination, cursorRules, replay, rejection, scopes, transfer, concurrentEdits, leases, enrollment,
-        receiptNumbers, historyAndAudit, revocation, revokedInFlight, severalScopes,
+        receiptNumbers, historyAndAudit, revocation, revokedInFlight, severalScopes, roster,
     ]
+
+    static let roster = Case(name: "rosters bound whose writes a station's devices carry; a precinct's roster covers its stations") { h in
+        let (device, _, factory) = try await h.enroll(stationA)
+        try expect(try await h.push([try factory.patrolSignIn("open")], from: device)[0].acceptedSequence != nil, "no roster: any officer")
+        try expect(try await h.service.roster(for: device).officers == nil, "no roster is reported as none")
+        _ = try await h.service.setRoster(of: UnitID("KH.P03"), officers: [factory.officer, OfficerID("KH2000")], reason: "precinct roster")
+        try expect(try await h.service.roster(for: device).officers == [factory.officer, OfficerID("KH2000")], "the device learns its roster")
+        let listed = try factory.patrolSignIn("listed")
+        try expect(try await h.push([listed], from: device)[0].acceptedSequence != nil, "an officer on the precinct roster")
+        var stranger = factory
+        stranger.officer = OfficerID("KH9999")
+        let head = try await h.storage.headSequence()
+        let refused = try await h.push([try stranger.patrolSignIn("stranger"), try stranger.apply([.set("status", "voided"),
+                                        .set("voidReason", "not mine")], to: listed)], from: device)
+        try expect(refused.allSatisfy { $0.rejectedCode == .invalidValue }, "an officer on no roster: \(refused)")
+        try expect(try await h.storage.headSequence() == head, "nothing stored")
+        _ = try await h.service.setRoster(of: UnitID("KH.P03"), officers: [], reason: "rosters off")
+        try expect(try await h.push([try stranger.patrolSignIn("after")], from: device)[0].acceptedSequence != nil, "roster removed")
+        try expect(try await h.auditKinds().filter { $0 == .roster }.count == 2, "both roster changes audited")
+        try await expectServerError(.malformedRequest) { _ = try await h.service.setRoster(of: stationA, officers: [OfficerID("bad id!")], reason: "") }
+    }
 
     static let severalScopes = Case(name: "a pull over several scopes, nested or not, pages each visible change once, in order") { h in
         let (deviceA, _, factoryA) = try await h.enroll(stationA)

@@ -62,6 +62,35 @@ struct DeviceBoundsTests {
         #expect(try await harness.push([try hogFactory.patrolSignIn("hog-later")], from: hog)[0].sequence != nil, "the budget refills")
     }
 
+    @Test("a device's second push while its first is being applied is 429; another device's push goes through meanwhile")
+    func onePushAtATime() async throws {
+        let harness = try await Harness()
+        let gated = GatedStorage(base: harness.storage)
+        let service = SyncService(storage: gated, settings: harness.service.settings, clock: { harness.clock.now })
+        let (hog, _, hogFactory) = try await harness.enroll(Harness.stationA)
+        let (other, _, otherFactory) = try await harness.enroll(Harness.stationB)
+        let first = Task { try await service.push(PushRequest(batchID: "first", records: [try hogFactory.patrolSignIn("h1")]), from: hog) }
+        var entered = gated.entered.makeAsyncIterator()
+        await entered.next()
+        // The first batch is held inside the storage: the device's next push is refused at once.
+        do {
+            _ = try await service.push(PushRequest(batchID: "second", records: [try hogFactory.patrolSignIn("h2")]), from: hog)
+            Issue.record("a second push of the same device was admitted while the first was in flight")
+        } catch let error as ServerError {
+            #expect(error.code == .rateLimited && error.protocolError.retryAfterSeconds == 1, "\(error)")
+        }
+        // Another device is not held behind it (its batch enters the storage too).
+        let second = Task { try await service.push(PushRequest(batchID: "other", records: [try otherFactory.patrolSignIn("o1")]), from: other) }
+        await entered.next()
+        gated.open()
+        gated.open()
+        #expect(try await first.value.results.count == 1)
+        #expect(try await second.value.results.count == 1)
+        // Once answered, the device may push again.
+        gated.open()
+        #expect(try await service.push(PushRequest(batchID: "third", records: [try hogFactory.patrolSignIn("h3")]), from: hog).results.count == 1)
+    }
+
     @Test("wrong enrollment and admin tokens from one address get 429 past the burst; a valid device from that address is not limited")
     func unauthenticatedAttempts() async throws {
         let harness = try await Harness { $0.unauthenticatedRateLimit = RateLimiter.Policy(requestsPerSecond: 1, burst: 5) }

@@ -2,6 +2,7 @@ import FieldSyncCore
 import FieldSyncServer
 import FieldSyncTesting
 import Foundation
+import Synchronization
 import Testing
 
 /// Storage that pauses every push batch at its start until the test opens the gate: a way to hold a
@@ -10,21 +11,33 @@ final class GatedStorage: SyncStorage {
     let base: any SyncStorage
     let entered: AsyncStream<Void>
     private let enteredContinuation: AsyncStream<Void>.Continuation
-    private let gate: AsyncStream<Void>
-    private let gateContinuation: AsyncStream<Void>.Continuation
+    /// Permits banked by `open()` and batches waiting for one: several batches may wait at once.
+    private let gate = Mutex<(permits: Int, waiting: [CheckedContinuation<Void, Never>])>((0, []))
 
     init(base: any SyncStorage) {
         self.base = base
         (entered, enteredContinuation) = AsyncStream.makeStream()
-        (gate, gateContinuation) = AsyncStream.makeStream()
     }
 
-    func open() { gateContinuation.yield() }
+    /// Lets one waiting batch (or the next to arrive) through.
+    func open() {
+        let waiter = gate.withLock { gate -> CheckedContinuation<Void, Never>? in
+            if gate.waiting.isEmpty { gate.permits += 1; return nil }
+            return gate.waiting.removeFirst()
+        }
+        waiter?.resume()
+    }
 
     func applyPush(_ batch: PushBatch, admit: @escaping @Sendable (RecordState, StoredRecord?) -> Admission) async throws -> AppliedPush {
-        enteredContinuation.yield()
-        var iterator = gate.makeAsyncIterator()
-        _ = await iterator.next()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let passes = gate.withLock { gate -> Bool in
+                if gate.permits > 0 { gate.permits -= 1; return true }
+                gate.waiting.append(continuation)
+                return false
+            }
+            if passes { continuation.resume() }
+            enteredContinuation.yield()
+        }
         return try await base.applyPush(batch, admit: admit)
     }
 
@@ -40,6 +53,10 @@ final class GatedStorage: SyncStorage {
         try await base.allocateLease(for: device, size: size, now: now)
     }
     func leases() async throws -> [LeaseGrant] { try await base.leases() }
+    func replaceRoster(of unit: UnitID, officers: [OfficerID], now: Int64, audit: AuditDraft) async throws {
+        try await base.replaceRoster(of: unit, officers: officers, now: now, audit: audit)
+    }
+    func roster(of units: [UnitID]) async throws -> [RosterEntry] { try await base.roster(of: units) }
     func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int) async throws -> StoredPage {
         try await base.pullPage(after: cursor, scopes: scopes, limit: limit)
     }

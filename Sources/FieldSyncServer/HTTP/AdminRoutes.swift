@@ -11,6 +11,10 @@ func addAdminRoutes(to group: RouterGroup<FieldSyncRequestContext>, service: Syn
     struct RevokeRequest: Decodable {
         var reason: String?
     }
+    struct RosterRequest: Decodable {
+        var officers: [OfficerID]
+        var reason: String?
+    }
 
     /// Every administrator request is an unauthenticated attempt until its token checks out: charged
     /// to the peer address first, so tokens cannot be guessed at speed.
@@ -52,6 +56,16 @@ func addAdminRoutes(to group: RouterGroup<FieldSyncRequestContext>, service: Syn
         let message = try await body(RevokeRequest.self, request)
         let replica = ReplicaID(try context.parameters.require("replica"))
         return try wire.respond(try await service.revoke(replica, reason: message.reason ?? ""), to: request)
+    }
+    group.put("/roster/:unit") { request, context in
+        try admin(request, context)
+        let message = try await body(RosterRequest.self, request)
+        let unit = UnitID(try context.parameters.require("unit"))
+        return try wire.respond(try await service.setRoster(of: unit, officers: message.officers, reason: message.reason ?? ""), to: request)
+    }
+    group.get("/roster/:unit") { request, context in
+        try admin(request, context)
+        return try wire.respond(try await service.roster(of: UnitID(try context.parameters.require("unit"))), to: request)
     }
     group.get("/leases") { request, context in
         try admin(request, context)

@@ -59,6 +59,11 @@ public func buildRouter(_ service: SyncService, maxBodyBytes: Int = 16 * 1024 * 
         _ = try await wire.decode(LeaseRequest.self, from: request)
         return try wire.respond(try await service.lease(for: device), to: request)
     }
+    router.post("/v1/roster") { request, context in
+        let device = try await device(request, context)
+        _ = try await wire.decode(RosterRequest.self, from: request)
+        return try wire.respond(try await service.roster(for: device), to: request)
+    }
     addAdminRoutes(to: router.group("/v1/admin"), service: service, wire: wire)
     return router
 }

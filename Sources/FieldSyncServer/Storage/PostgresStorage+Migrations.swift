@@ -137,5 +137,9 @@ extension PostgresStorage {
             CROSS JOIN LATERAL generate_series(1, cardinality(p.parts)) AS n(n)
             """,
         ]),
+        // Officers per unit: a device's pushes may carry writes of officers on its unit's rosters only.
+        Migration(name: "roster", statements: [
+            "CREATE TABLE roster (unit TEXT NOT NULL, officer TEXT NOT NULL, added_at BIGINT NOT NULL, PRIMARY KEY (unit, officer))",
+        ]),
     ]
 }

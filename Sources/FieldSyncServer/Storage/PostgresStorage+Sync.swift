@@ -70,9 +70,9 @@ extension PostgresStorage {
     /// the batch carries receipt numbers.
     func pusher(of batch: PushBatch, on connection: PostgresConnection) async throws -> PushPlan.Pusher? {
         let replica = batch.replica.rawValue
-        guard let (revokedAt, hash) = try await fetch(
-            "SELECT revoked_at, credential_hash FROM devices WHERE replica = \(replica) FOR SHARE",
-            as: (Int64?, ByteBuffer).self, on: connection).first else { return nil }
+        guard let (revokedAt, hash, station) = try await fetch(
+            "SELECT revoked_at, credential_hash, station FROM devices WHERE replica = \(replica) FOR SHARE",
+            as: (Int64?, ByteBuffer, String).self, on: connection).first else { return nil }
         var leases: [ReceiptLease] = []
         if !PushPlan.receiptNumbers(of: batch).isEmpty {
             leases = try await fetch("SELECT prefix, first, last FROM leases WHERE replica = \(replica)",
@@ -80,7 +80,9 @@ extension PostgresStorage {
                 first <= last ? ReceiptLease(prefix: prefix, first: first, last: last) : nil
             }
         }
-        return PushPlan.Pusher(revoked: revokedAt != nil, credentialHash: Array(buffer: hash), leases: leases)
+        let roster = try await roster(of: RosterEntry.coveringUnits(of: UnitID(station)), on: connection)
+        return PushPlan.Pusher(revoked: revokedAt != nil, credentialHash: Array(buffer: hash), leases: leases,
+                               roster: roster.isEmpty ? nil : Set(roster.map(\.officer)))
     }
 
     /// Advisory locks on the records' ids, taken in key order so that two batches never wait on each

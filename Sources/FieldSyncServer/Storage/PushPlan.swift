@@ -51,6 +51,8 @@ struct PushPlan {
         var credentialHash: [UInt8]
         /// The receipt-number blocks leased to the device (SPEC §10.7).
         var leases: [ReceiptLease]
+        /// The officers on the rosters covering the device's station; nil when none has a roster.
+        var roster: Set<OfficerID>?
     }
 
     /// The first step of every batch transaction, before replays are answered: a device revoked after
@@ -95,6 +97,15 @@ struct PushPlan {
                 } else {
                     claimed[number] = state.id
                     receiptNumber = holder == nil ? number : nil
+                }
+            }
+            if case .store(_, let delta, _, _, _) = admission, let roster = pusher?.roster {
+                let unlisted = delta.fields.filter { _, entries in entries.contains { !roster.contains($0.author) } }
+                if !unlisted.isEmpty {
+                    let officers = Set(unlisted.flatMap { $0.value.map(\.author.rawValue) }).subtracting(roster.map(\.rawValue)).sorted()
+                    admission = .reject(Rejection(.invalidValue, fields: unlisted.map(\.key).sorted(),
+                                                  message: "officer \(officers.joined(separator: ", ")) is not on this station's roster"),
+                                        current: current?.state)
                 }
             }
             switch admission {

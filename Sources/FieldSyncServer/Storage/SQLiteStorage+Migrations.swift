@@ -104,6 +104,17 @@ extension SQLiteStorage {
         }
         // Pulls read their scope's changes by index instead of walking every change (SQLiteStorage+Scopes).
         migrator.registerMigration("v3") { db in try createScopeIndex(db) }
+        // Officers per unit: a device's pushes may carry writes of officers on its unit's rosters only.
+        migrator.registerMigration("v5-roster") { db in
+            try db.execute(sql: """
+                CREATE TABLE roster (
+                    unit TEXT NOT NULL,
+                    officer TEXT NOT NULL,
+                    added_at INTEGER NOT NULL,
+                    PRIMARY KEY (unit, officer)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

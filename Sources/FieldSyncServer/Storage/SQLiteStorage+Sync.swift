@@ -62,7 +62,7 @@ extension SQLiteStorage {
     /// The pushing device as stored now, inside the batch's write transaction; its leases only when the
     /// batch carries receipt numbers.
     static func pusher(_ db: Database, batch: PushBatch) throws -> PushPlan.Pusher? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT revoked_at, credential_hash FROM devices WHERE replica = ?"),
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT revoked_at, credential_hash, station FROM devices WHERE replica = ?"),
                                          arguments: [batch.replica.rawValue]) else { return nil }
         var leases: [ReceiptLease] = []
         if !PushPlan.receiptNumbers(of: batch).isEmpty {
@@ -72,8 +72,10 @@ extension SQLiteStorage {
                 return first <= last ? ReceiptLease(prefix: row["prefix"], first: first, last: last) : nil
             }
         }
+        let roster = try Self.roster(db, of: RosterEntry.coveringUnits(of: UnitID(row["station"] as String)))
         return PushPlan.Pusher(revoked: (row["revoked_at"] as Int64?) != nil,
-                               credentialHash: [UInt8](row["credential_hash"] as Data), leases: leases)
+                               credentialHash: [UInt8](row["credential_hash"] as Data), leases: leases,
+                               roster: roster.isEmpty ? nil : Set(roster.map(\.officer)))
     }
 
     public func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int) async throws -> StoredPage {

@@ -27,6 +27,14 @@ public protocol SyncStorage: Sendable {
     func allocateLease(for device: Device, size: Int64, now: Int64) async throws -> ReceiptLease
     func leases() async throws -> [LeaseGrant]
 
+    // MARK: Rosters
+
+    /// Replaces the roster of `unit` with `officers` (empty: the unit has no roster of its own) and
+    /// audits the change, in one transaction.
+    func replaceRoster(of unit: UnitID, officers: [OfficerID], now: Int64, audit: AuditDraft) async throws
+    /// The roster entries of `units`.
+    func roster(of units: [UnitID]) async throws -> [RosterEntry]
+
     // MARK: Sync
 
     /// Applies a push batch in one transaction. For each record, in order, `admit` decides against the

@@ -41,6 +41,10 @@ struct AdminClient: Sendable {
         try await send("POST", path, body: try JSONEncoder().encode(body), as: type)
     }
 
+    func put<Response: Decodable>(_ path: String, _ body: some Encodable, as type: Response.Type) async throws -> Response {
+        try await send("PUT", path, body: try JSONEncoder().encode(body), as: type)
+    }
+
     /// A request whose success has no body (204), e.g. a purge.
     func delete(_ path: String, query: [URLQueryItem]) async throws {
         _ = try await send("DELETE", path, query: query, body: nil, as: NoContent.self)

@@ -8,7 +8,50 @@ struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",
         abstract: "Enroll and revoke terminals, list devices and leases, purge records (server admin API).",
-        subcommands: [Token.self, Enroll.self, Revoke.self, Devices.self, Leases.self, Purge.self])
+        subcommands: [Token.self, Enroll.self, Revoke.self, Devices.self, Leases.self, Roster.self, Purge.self])
+
+    struct Roster: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set or show the officers whose writes a unit's terminals may carry.",
+            discussion: """
+                A terminal's pushes are refused (invalidValue) for writes by officers on none of the rosters of its \
+                station and the units above it (station, precinct, bureau). A unit with no roster above it takes \
+                any officer. `--set` replaces the unit's roster; `--set` with no --officer removes it. Terminals \
+                learn their roster from the server (POST /v1/roster). Every change is audited.
+
+                Examples:
+                  fieldsync admin roster KH.P03.S012
+                  fieldsync admin roster KH.P03.S012 --set --officer KH1001 --officer KH1002 --reason "shift roster"
+                  fieldsync admin roster KH.P03 --set --reason "precinct rosters off"
+                """)
+
+        @OptionGroup var admin: AdminOptions
+        @Argument(help: "The unit, e.g. KH.P03.S012 (a station) or KH.P03 (a precinct).") var unit: String
+        @Flag(help: "Replace the unit's roster with the --officer options given.") var set = false
+        @Option(name: .customLong("officer"), help: "A badge number to put on the roster (repeat for each).") var officers: [String] = []
+        @Option(help: "Why (kept in the audit chain).") var reason: String?
+
+        struct Body: Encodable {
+            var officers: [String]
+            var reason: String?
+        }
+
+        func validate() throws {
+            if !set && !officers.isEmpty { throw ValidationError("--officer needs --set (the roster is replaced whole)") }
+        }
+
+        func run() async throws {
+            let client = try admin.client()
+            let path = "/roster/" + (unit.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? unit)
+            let entries = set ? try await client.put(path, Body(officers: officers, reason: reason), as: [RosterEntry].self)
+                              : try await client.get(path, as: [RosterEntry].self)
+            if admin.json { return try Output.json(entries) }
+            if entries.isEmpty { return Output.lines(["\(unit) has no roster of its own."]) }
+            Output.lines(["Roster of \(unit) (\(entries.count) officers):"] + Text.table(["officer", "since"], entries.map {
+                [$0.officer.rawValue, Text.time($0.addedAt)]
+            }))
+        }
+    }
 
     struct Token: ParsableCommand {
         static let configuration = CommandConfiguration(
