@@ -29,6 +29,9 @@ public struct ClientConfig: Codable, Sendable, Hashable {
     public var pageSize: Int
     /// trace, debug, info, notice, warning, error or critical.
     public var logLevel: String
+    /// A PEM file of the one CA the terminal trusts for an `https` serverURL (the force's own CA); the
+    /// system's bundle is then not trusted. nil: the system's bundle.
+    public var caFile: String?
 
     public init(serverURL: String = "http://127.0.0.1:8740", storePath: String = "fieldsync-terminal.sqlite",
                 keyFile: String = "fieldsync-terminal.key", deviceName: String = ProcessInfo.processInfo.hostName,
@@ -68,6 +71,7 @@ public struct ClientConfig: Codable, Sendable, Hashable {
                   backoffCapSeconds: try value(.backoffCapSeconds, defaults.backoffCapSeconds),
                   batchSize: try value(.batchSize, defaults.batchSize), pageSize: try value(.pageSize, defaults.pageSize),
                   logLevel: try value(.logLevel, defaults.logLevel))
+        caFile = try keys.decodeIfPresent(String.self, forKey: .caFile)
     }
 
     /// Reads `path`; relative store, key and status paths are taken relative to the file's directory,
@@ -88,6 +92,10 @@ public struct ClientConfig: Codable, Sendable, Hashable {
         config.storePath = resolve(config.storePath)
         config.keyFile = resolve(config.keyFile)
         config.statusFile = resolve(config.statusFile)
+        config.caFile = config.caFile.map(resolve)
+        if let caFile = config.caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+            throw ClientError(.configuration, "caFile \(caFile) cannot be read")
+        }
         return config
     }
 

@@ -10,12 +10,16 @@ public final class HTTPTransport: SyncTransport {
     public let baseURL: URL
     private let session: URLSession
     private let compressAbove: Int
+    private let pinned: PinnedCurlExchange?
 
     /// - Parameters:
     ///   - timeout: seconds for one request, including a large pull page.
     ///   - compressAbove: request bodies larger than this many bytes are sent gzip'd.
-    public init(baseURL: URL, timeout: TimeInterval = 30, compressAbove: Int = 1_024) {
+    ///   - pinnedCA: a PEM file of the one CA to trust for `https` (ClientConfig `caFile`); the
+    ///     system's bundle is then not trusted at all. nil: the system's bundle (URLSession).
+    public init(baseURL: URL, timeout: TimeInterval = 30, compressAbove: Int = 1_024, pinnedCA: String? = nil) {
         self.baseURL = baseURL
+        pinned = pinnedCA.map { PinnedCurlExchange(caFile: $0, timeout: timeout) }
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.timeoutIntervalForResource = timeout * 4
@@ -55,15 +59,21 @@ public final class HTTPTransport: SyncTransport {
         } else {
             request.httpBody = json
         }
-        let data: Data, response: URLResponse
+        let data: Data, status: Int, location: String?
         do {
-            (data, response) = try await session.data(for: request)
+            if let pinned {
+                let answer = try await pinned.post(request.url!, headers: request.allHTTPHeaderFields ?? [:], body: request.httpBody ?? Data())
+                (data, status, location) = (answer.body, answer.status, answer.location)
+            } else {
+                let (body, response) = try await session.data(for: request)
+                (data, status) = (body, (response as? HTTPURLResponse)?.statusCode ?? 0)
+                location = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Location")
+            }
         } catch {
             throw ClientError(.unreachable, "\(baseURL.absoluteString) did not answer: \(error.localizedDescription)")
         }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         if (300..<400).contains(status) {
-            let location = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Location") ?? "(no Location)"
+            let location = location ?? "(no Location)"
             throw ClientError(.configuration, "\(baseURL.absoluteString) answered \(path) with a redirect (HTTP \(status)) to "
                               + "\(location). FieldSync never follows redirects: the device credential would go to another "
                               + "address, perhaps in clear. Set the final server URL in the terminal's configuration.",

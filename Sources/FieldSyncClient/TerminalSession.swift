@@ -16,7 +16,7 @@ public struct TerminalSession: Sendable {
         self.config = config
         store = try TerminalStore(path: config.storePath, keyFile: config.keyFile)
         engine = SyncEngine(store: store,
-                            transport: transport ?? HTTPTransport(baseURL: url, timeout: config.requestTimeoutSeconds),
+                            transport: transport ?? HTTPTransport(baseURL: url, timeout: config.requestTimeoutSeconds, pinnedCA: config.caFile),
                             batchSize: max(config.batchSize, 1), pageSize: max(config.pageSize, 1),
                             makeBatchID: { UUID().uuidString.lowercased() })
     }

@@ -1,0 +1,38 @@
+/// Self-signed certificates for tests only (P-256, for localhost and 127.0.0.1, valid until 2036): the
+/// server's, with its key, and an unrelated CA that must not be trusted in its place.
+public enum TestCertificates {
+    public static let server = """
+-----BEGIN CERTIFICATE-----
+MIIBmDCCAT+gAwIBAgIUaGKUP4j747ljBDnAzBcPm1IOC+cwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJbG9jYWxob3N0MB4XDTI2MTEyMzExMDcyNloXDTM2MTEyMDEx
+MDcyNlowFDESMBAGA1UEAwwJbG9jYWxob3N0MFkwEwYHKoZIzj0CAQYIKoZIzj0D
+AQcDQgAELvfg/Y4szWyPH5hFulM/oevILXrzHAbQ0pzSYXHytjmXVbaA2Ib6c/sU
+T/rlHPYBdqiG6XGI08QnbgXXPSESAKNvMG0wHQYDVR0OBBYEFKv5PtX7aeTc38nE
+7Ldcqmb4o7fxMB8GA1UdIwQYMBaAFKv5PtX7aeTc38nE7Ldcqmb4o7fxMA8GA1Ud
+EwEB/wQFMAMBAf8wGgYDVR0RBBMwEYIJbG9jYWxob3N0hwR/AAABMAoGCCqGSM49
+BAMCA0cAMEQCICTpm8u0772hJmBYEM0cnl5kDNkRVAs3AyUvXdh/hmb6AiBaFwQ5
+aWCa7EhCbAfd3Kk4WQT3BWHe6VxueSqtNNBPgQ==
+-----END CERTIFICATE-----
+"""
+    public static let serverKey = """
+-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgiqN6SBXPTP4IXGYq
+7zFjps0ujxkQqy9ASuI/8qAjqP2hRANCAAQu9+D9jizNbI8fmEW6Uz+h68gtevMc
+BtDSnNJhcfK2OZdVtoDYhvpz+xRP+uUc9gF2qIbpcYjTxCduBdc9IRIA
+-----END PRIVATE KEY-----
+"""
+    /// Another self-signed CA with the same names: a terminal pinned to `server` must refuse it.
+    public static let unrelatedCA = """
+-----BEGIN CERTIFICATE-----
+MIIBmTCCAT+gAwIBAgIUSLR8WHR8bcj1/bS1Dg++sVNMNjIwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJbG9jYWxob3N0MB4XDTI2MTIwMzA4MjA0OVoXDTM2MTEzMDA4
+MjA0OVowFDESMBAGA1UEAwwJbG9jYWxob3N0MFkwEwYHKoZIzj0CAQYIKoZIzj0D
+AQcDQgAEC+l4ZgEcTDPaFM5ZgIotsw3XToEwOmuuHKZDadEYVcFF9w6vUDYQEdK1
+jRCZsBNNuTDZaSP/RNNBow9UsuCf6KNvMG0wHQYDVR0OBBYEFE/nrQNcVenorB9T
+kaEu+1NcRmepMB8GA1UdIwQYMBaAFE/nrQNcVenorB9TkaEu+1NcRmepMA8GA1Ud
+EwEB/wQFMAMBAf8wGgYDVR0RBBMwEYIJbG9jYWxob3N0hwR/AAABMAoGCCqGSM49
+BAMCA0gAMEUCIQDrtOWFJz58d1K4tveq7G5NuBwjpcKB6ZtjCUT7n6iF/QIgMPzZ
+FtmahO8HWThhQAC3tKCLR1EUlwPAu2rVtb5pv0M=
+-----END CERTIFICATE-----
+"""
+}
