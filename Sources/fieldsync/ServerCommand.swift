@@ -44,20 +44,24 @@ struct ServerCommand: AsyncParsableCommand {
         var logger = Logger(label: "fieldsync.server")
         logger.logLevel = settings.logLevel
         let service = try await makeSyncService(config: settings)
-        let scheme = settings.tlsCertificatePath == nil ? "http" : "https"
-        let storage: String
-        switch settings.backend {
-        case .sqlite: storage = "database " + URL(fileURLWithPath: settings.databasePath).standardizedFileURL.path
-        case .postgres: storage = "PostgreSQL " + (settings.postgresURL.map(PostgresStorage.redacted) ?? "")
-        }
-        let host = settings.host
         let configuredPort = settings.port
-        let admin = settings.service.adminTokenHash == nil ? " (admin API disabled: no admin.tokenHash)" : ""
+        let running = settings
         let app = try buildApplication(service: service, config: settings, logger: logger) { channel in
             let port = channel.localAddress?.port ?? configuredPort
             // Written straight to the descriptor: stdout is block-buffered under systemd and pipes.
-            FileHandle.standardOutput.write(Data("FieldSync server listening on \(scheme)://\(host):\(port), \(storage)\(admin)\n".utf8))
+            FileHandle.standardOutput.write(Data((Self.banner(running, port: port) + "\n").utf8))
         }
         try await app.runService()
+    }
+
+    /// The start line: the scheme the server really speaks, and the storage it really uses.
+    static func banner(_ settings: ServerConfig, port: Int) -> String {
+        let scheme = settings.tlsCertificatePath == nil ? "http" : "https"
+        let storage = switch settings.backend {
+        case .sqlite: "database " + URL(fileURLWithPath: settings.databasePath).standardizedFileURL.path
+        case .postgres: "PostgreSQL " + (settings.postgresURL.map(PostgresStorage.redacted) ?? "")
+        }
+        let admin = settings.service.adminTokenHash == nil ? " (admin API disabled: no admin.tokenHash)" : ""
+        return "FieldSync server listening on \(scheme)://\(settings.host):\(port), \(storage)\(admin)"
     }
 }
