@@ -54,6 +54,39 @@ struct HostileClientTests {
         #expect(valid.status == 200)
     }
 
+    @Test("the per-address cap closes the connection over it at once and gives places back when connections close")
+    func perAddressCap() async throws {
+        let live = try await Live.start(["FIELDSYNC_LIMITS_MAX_CONNECTIONS_PER_ADDRESS": "5"])
+        defer { live.stop() }
+        for round in 0..<3 {
+            var held: [Int32] = []
+            for _ in 0..<5 { held.append(try RawSocket.connect(port: live.server.port, from: "127.0.0.3")) }
+            // Each held socket is open: it answers a request.
+            for socket in held {
+                try RawSocket.send(socket, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+                let answer = try RawSocket.readUntilClosed(socket, deadline: .now + .seconds(30))
+                #expect(answer.hasPrefix("HTTP/1.1 200"), "round \(round): \(answer.prefix(40))")
+            }
+            let over = try RawSocket.connect(port: live.server.port, from: "127.0.0.3")
+            let refused = try RawSocket.readUntilClosed(over, deadline: .now + .seconds(30))
+            #expect(refused.isEmpty && RawSocket.isClosedByPeer(over), "round \(round): the sixth is closed without an answer")
+            _ = close(over)
+            // Another address is not affected.
+            #expect(try await live.http.send("GET", "/health").status == 200)
+            held.forEach { _ = close($0) }
+            // The server gives the places back as it sees the sockets close; the next round needs them.
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                let probe = try RawSocket.connect(port: live.server.port, from: "127.0.0.3")
+                try RawSocket.send(probe, "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                let answer = try RawSocket.readUntilClosed(probe, deadline: .now + .seconds(30))
+                _ = close(probe)
+                if answer.hasPrefix("HTTP/1.1 200") { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
     @Test("2,000 idle and 50 slow-loris connections: /health and a terminal's sync still answer, the attackers are closed")
     func connectionFlood() async throws {
         // This process holds ~2,100 sockets; the server raises its own limit at start.

@@ -1,5 +1,6 @@
 import FieldSyncCore
 import FieldSyncServer
+import FieldSyncTesting
 import Foundation
 import HummingbirdTesting
 import NIOCore
@@ -8,27 +9,8 @@ import Testing
 
 @Suite("TLS")
 struct TLSTests {
-    /// A self-signed certificate for localhost and 127.0.0.1 (P-256, valid until 2036), for tests only.
-    static let certificate = """
------BEGIN CERTIFICATE-----
-MIIBmDCCAT+gAwIBAgIUaGKUP4j747ljBDnAzBcPm1IOC+cwCgYIKoZIzj0EAwIw
-FDESMBAGA1UEAwwJbG9jYWxob3N0MB4XDTI2MTEyMzExMDcyNloXDTM2MTEyMDEx
-MDcyNlowFDESMBAGA1UEAwwJbG9jYWxob3N0MFkwEwYHKoZIzj0CAQYIKoZIzj0D
-AQcDQgAELvfg/Y4szWyPH5hFulM/oevILXrzHAbQ0pzSYXHytjmXVbaA2Ib6c/sU
-T/rlHPYBdqiG6XGI08QnbgXXPSESAKNvMG0wHQYDVR0OBBYEFKv5PtX7aeTc38nE
-7Ldcqmb4o7fxMB8GA1UdIwQYMBaAFKv5PtX7aeTc38nE7Ldcqmb4o7fxMA8GA1Ud
-EwEB/wQFMAMBAf8wGgYDVR0RBBMwEYIJbG9jYWxob3N0hwR/AAABMAoGCCqGSM49
-BAMCA0cAMEQCICTpm8u0772hJmBYEM0cnl5kDNkRVAs3AyUvXdh/hmb6AiBaFwQ5
-aWCa7EhCbAfd3Kk4WQT3BWHe6VxueSqtNNBPgQ==
------END CERTIFICATE-----
-"""
-    static let key = """
------BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgiqN6SBXPTP4IXGYq
-7zFjps0ujxkQqy9ASuI/8qAjqP2hRANCAAQu9+D9jizNbI8fmEW6Uz+h68gtevMc
-BtDSnNJhcfK2OZdVtoDYhvpz+xRP+uUc9gF2qIbpcYjTxCduBdc9IRIA
------END PRIVATE KEY-----
-"""
+    static let certificate = TestCertificates.server
+    static let key = TestCertificates.serverKey
 
     @Test("with a certificate and key configured, the server speaks HTTPS on its port")
     func https() async throws {

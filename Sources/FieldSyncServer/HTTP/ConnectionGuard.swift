@@ -86,7 +86,17 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    func channelInactive(context: ChannelHandlerContext) {
+        release()
+        context.fireChannelInactive()
+    }
+
     func handlerRemoved(context: ChannelHandlerContext) {
+        release()
+    }
+
+    /// Gives the connection's place back, once, whichever of inactive and removal comes first.
+    private func release() {
         deadline?.cancel()
         deadline = nil
         if let address { registry.close(address) }
