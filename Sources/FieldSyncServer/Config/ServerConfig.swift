@@ -26,6 +26,9 @@ public struct ServerConfig: Hashable, Sendable {
     public var tlsKeyPath: String?
     public var maxBodyBytes = 16 * 1024 * 1024
     public var logLevel = Logger.Level.info
+    /// The Ed25519 key that signs audit checkpoints, kept outside the database; created (0600) when absent.
+    /// nil (an empty `audit.signingKeyFile`) signs nothing.
+    public var auditSigningKeyFile: String? = "fieldsync-audit-signing.key"
     /// Limits, the admin token hash and the rate limit, as the service uses them.
     public var service = SyncService.Settings()
 
@@ -76,6 +79,8 @@ public struct ServerConfig: Hashable, Sendable {
         let burst = reader.double(forKey: "limits.rateLimit.burst", default: 100)
         service.rateLimit = rate > 0 ? RateLimiter.Policy(requestsPerSecond: rate, burst: max(1, burst)) : nil
         service.adminTokenHash = reader.string(forKey: "admin.tokenHash", isSecret: true)
+        let keyFile = reader.string(forKey: "audit.signingKeyFile", default: auditSigningKeyFile ?? "")
+        auditSigningKeyFile = keyFile.isEmpty ? nil : keyFile
         let level = reader.string(forKey: "log.level", default: logLevel.rawValue)
         guard let logLevel = Logger.Level(rawValue: level) else {
             throw ServerConfigError("log.level must be one of trace, debug, info, notice, warning, error, critical")

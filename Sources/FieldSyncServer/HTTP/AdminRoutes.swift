@@ -63,8 +63,7 @@ func addAdminRoutes(to group: RouterGroup<BasicRequestContext>, service: SyncSer
     }
     group.get("/records/:id/history") { request, context in
         try admin(request)
-        let reason = request.uri.queryParameters["reason"].map(String.init) ?? ""
-        return try wire.respond(try await service.history(of: try recordID(context), reason: reason), to: request)
+        return try wire.respond(try await service.history(of: try recordID(context), reason: try reason(request)), to: request)
     }
     group.post("/records/:id/resolve") { request, context in
         try admin(request)
@@ -89,5 +88,15 @@ func addAdminRoutes(to group: RouterGroup<BasicRequestContext>, service: SyncSer
     group.get("/audit/verify") { request, _ in
         try admin(request)
         return try wire.respond(try await service.verifyAudit(), to: request)
+    }
+    // With a checkpoint kept outside the database: a chain cut below it or rewritten under it is found.
+    group.post("/audit/verify") { request, _ in
+        try admin(request)
+        let message = try await body(AuditCheckpointExport.self, request)
+        return try wire.respond(try await service.verifyAudit(knownCheckpoint: message.checkpoint), to: request)
+    }
+    group.get("/audit/checkpoint") { request, _ in
+        try admin(request)
+        return try wire.respond(try await service.latestAuditCheckpoint(), to: request)
     }
 }

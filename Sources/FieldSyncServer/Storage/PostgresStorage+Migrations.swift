@@ -137,5 +137,21 @@ extension PostgresStorage {
             CROSS JOIN LATERAL generate_series(1, cardinality(p.parts)) AS n(n)
             """,
         ]),
+        // Audit checkpoints (AuditSigner): the signed heads of the chain, one per transaction that appended to it.
+        // History keeps each accepted state beside its delta, so that `audit verify` can re-derive every record's
+        // state (the join of its history states) and the audit entry can chain the state's digest. NULL when the
+        // delta is the state (a new record) and for changes stored before this migration.
+        Migration(name: "v3 audit checkpoints, history states", statements: [
+            """
+            CREATE TABLE audit_checkpoints (
+                seq BIGINT PRIMARY KEY,
+                head_hash TEXT NOT NULL,
+                at BIGINT NOT NULL,
+                key_id TEXT NOT NULL,
+                signature TEXT NOT NULL
+            )
+            """,
+            "ALTER TABLE history ADD COLUMN state BYTEA",
+        ]),
     ]
 }

@@ -49,9 +49,7 @@ extension PostgresStorage {
             }
             try await insertChanges(plan.changes, sequences: sequences, batch: batch, on: connection)
             try await indexScopes(plan.changes, sequences: sequences, previous: currents, on: connection)
-            _ = try await insertAudit(zip(plan.changes, sequences).map { change, sequence in
-                PushPlan.auditDraft(for: change, sequence: UInt64(sequence), batch: batch)
-            }, head: &head, on: connection)
+            _ = try await insertAudit(plan.auditDrafts(sequences: sequences.map(UInt64.init), batch: batch), head: &head, on: connection)
             let results = plan.results(sequences: sequences.map(UInt64.init))
             try await connection.query("""
                 INSERT INTO batches (replica, batch_id, fingerprint, results, at)
@@ -166,10 +164,11 @@ extension PostgresStorage {
         guard !changes.isEmpty else { return }
         let ids = changes.map(\.state.id.rawValue)
         try await connection.query("""
-            INSERT INTO history (seq, record_id, replica, batch_id, authors, at, delta)
-            SELECT seq, record_id, \(batch.replica.rawValue), \(batch.batchID), authors, \(batch.receivedAt), delta
+            INSERT INTO history (seq, record_id, replica, batch_id, authors, at, delta, state)
+            SELECT seq, record_id, \(batch.replica.rawValue), \(batch.batchID), authors, \(batch.receivedAt), delta, NULLIF(state, ''::bytea)
             FROM unnest(\(sequences)::int8[], \(ids)::text[], \(changes.map(\.authors))::text[],
-                        \(changes.map { ByteBuffer(data: $0.deltaJSON) })::bytea[]) AS t(seq, record_id, authors, delta)
+                        \(changes.map { ByteBuffer(data: $0.deltaJSON) })::bytea[],
+                        \(changes.map { ByteBuffer(data: $0.historyStateJSON ?? Data()) })::bytea[]) AS t(seq, record_id, authors, delta, state)
             """, logger: logger)
         try await connection.query("""
             INSERT INTO records (id, type, seq, state, units, needs_person)
