@@ -110,6 +110,26 @@ struct AuditTamperTests {
         #expect(try await world.harness.service.verifyAudit().problem == .badSignature)
     }
 
+    @Test("a deleted records row, a rewritten quarantine row and a deleted one are named, with their record",
+          arguments: [TestBackend.sqlite, .postgres])
+    func recordAndQuarantineRows(backend: TestBackend) async throws {
+        guard backend == .sqlite || Self.postgres else { return }
+        let world = try await World(backend)
+        defer { Task { await world.harness.dispose() } }
+        try await world.harness.tamper(world.replace(in: "quarantine", column: "state", where: "record_id = 'x1'"))
+        let rewritten = try await world.harness.service.verifyAudit()
+        #expect(rewritten.problem == .quarantineAltered && rewritten.record == "x1", "\(rewritten)")
+        try await world.harness.tamper("DELETE FROM quarantine WHERE record_id = 'x1'")
+        let gone = try await world.harness.service.verifyAudit()
+        #expect(gone.problem == .quarantineMissing && gone.record == "x1", "\(gone)")
+
+        let other = try await World(backend)
+        defer { Task { await other.harness.dispose() } }
+        try await other.harness.tamper("DELETE FROM records WHERE id = 'i3'")
+        let missing = try await other.harness.service.verifyAudit()
+        #expect(missing.problem == .recordMissing && missing.record == "i3", "\(missing)")
+    }
+
     /// A signed server with changes, admin reads and a second change of one record.
     struct World {
         let harness: Harness
@@ -126,6 +146,9 @@ struct AuditTamperTests {
             _ = try await harness.push([try factory.apply([.set("severity", "major")], to: reports[1])], from: device)
             _ = try await harness.service.readRecord(RecordID("i0"), reason: "complaint 2026-117")
             _ = try await harness.push([try factory.patrolSignIn("p1")], from: device)
+            // A refused push: another station's record, quarantined and chained.
+            let elsewhere = RecordFactory(replica: device.replica, station: Harness.stationB, now: harness.clock.now)
+            _ = try await harness.push([try elsewhere.incidentReport("x1")], from: device)
             let verification = try await harness.service.verifyAudit()
             #expect(verification.isIntact, "\(verification)")
             #expect(verification.recordsChecked == 5 && verification.historyRowsChecked == 6)

@@ -58,6 +58,10 @@ final class GatedStorage: SyncStorage {
     func recordsWithHistory(after id: RecordID?, limit: Int) async throws -> [StoredRecordRows] {
         try await base.recordsWithHistory(after: id, limit: limit)
     }
+    func firstHistoryWithoutRecord() async throws -> StoredHistoryRow? { try await base.firstHistoryWithoutRecord() }
+    func chainedQuarantineRows(after id: Int64, limit: Int) async throws -> [StoredQuarantineRow] {
+        try await base.chainedQuarantineRows(after: id, limit: limit)
+    }
 }
 
 @Suite("Graceful shutdown")

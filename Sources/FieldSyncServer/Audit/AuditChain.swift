@@ -62,6 +62,12 @@ public struct AuditVerification: Hashable, Sendable, Codable {
         case historyUnchained
         /// A record's stored state is not the join of its history states: `records.state` was rewritten.
         case stateMismatch
+        /// A record has history but no stored state (and was not purged): its `records` row was deleted.
+        case recordMissing
+        /// A quarantine row that no audit entry names as it is: rewritten, or inserted.
+        case quarantineAltered
+        /// The chain names a refused change whose quarantine row is gone (and the record was not purged).
+        case quarantineMissing
     }
 
     public var entriesChecked: Int

@@ -21,6 +21,8 @@ extension SyncService {
         var report = AuditVerification(entriesChecked: 0, headHash: AuditChain.genesisHash)
         /// Change entries whose history row is gone: fine once a later purge entry names their record.
         var missing: [String: (entry: UInt64, change: UInt64)] = [:]
+        /// Refused changes the chain names, to find among the quarantine rows.
+        var refusals = QuarantineLedger()
 
         func fail(_ problem: AuditVerification.Problem, at sequence: UInt64? = nil, record: String? = nil,
                   historySequence: UInt64? = nil, _ detail: String) -> AuditVerification {
@@ -74,6 +76,9 @@ extension SyncService {
                 switch entry.draft.kind {
                 case .purge:
                     missing[entry.draft.subject] = nil
+                    refusals.purge(entry.draft.subject)
+                case .quarantine:
+                    refusals.add(entry)
                 case .change:
                     guard let digests = ChangeDigests(detail: entry.draft.detail) else { continue }
                     // History rows before this change that no entry named.
@@ -126,6 +131,24 @@ extension SyncService {
         }
         report.entriesChecked = chain.verification.entriesChecked
         report.headHash = chain.headHash
+        var quarantine = PagedRows(key: { (row: StoredQuarantineRow) in UInt64(row.id) }) {
+            try await storage.chainedQuarantineRows(after: Int64($0), limit: pageSize)
+        }
+        while let row = try await quarantine.peek() {
+            quarantine.advance()
+            guard refusals.take(row) else {
+                return fail(.quarantineAltered, record: row.record.rawValue,
+                            "quarantine row \(row.id) of \(row.record) matches no audit entry: rewritten or inserted")
+            }
+        }
+        if let (record, entry) = refusals.first {
+            return fail(.quarantineMissing, at: entry, record: record,
+                        "the quarantine row of \(record) chained by audit entry \(entry) is gone and the record was not purged")
+        }
+        if let row = try await storage.firstHistoryWithoutRecord() {
+            return fail(.recordMissing, record: row.record.rawValue, historySequence: row.sequence,
+                        "\(row.record) has history from change \(row.sequence) on but no stored state, and was not purged")
+        }
         return try await verifyStates(report, pageSize: min(pageSize, 500))
     }
 
@@ -175,6 +198,50 @@ extension SyncService {
             return "cannot be decoded (\(error))"
         }
         return nil
+    }
+}
+
+/// The refused changes the chain names (`PushPlan.auditDraft(for: Quarantined)`), matched against the
+/// quarantine rows: record, batch and the state's digest. Refusals are rare, so they are held in memory.
+struct QuarantineLedger {
+    private var open: [String: [(entry: UInt64, key: String)]] = [:]
+    private var counts: [String: Int] = [:]
+
+    /// Reads `batch B rejected CODE state sha256:D` from the end: a batch id may hold spaces.
+    mutating func add(_ entry: AuditEntry) {
+        let tokens = entry.draft.detail.split(separator: " ", omittingEmptySubsequences: false)
+        guard tokens.count >= 6, tokens[0] == "batch", tokens[tokens.count - 4] == "rejected", tokens[tokens.count - 2] == "state",
+              tokens[tokens.count - 1].hasPrefix("sha256:") else { return }
+        let batch = tokens[1..<(tokens.count - 4)].joined(separator: " ")
+        let key = Self.key(entry.draft.subject, batch, String(tokens[tokens.count - 1].dropFirst("sha256:".count)))
+        open[entry.draft.subject, default: []].append((entry.sequence, key))
+        counts[key, default: 0] += 1
+    }
+
+    /// A purge removes the record's quarantine rows with it.
+    mutating func purge(_ record: String) {
+        for (_, key) in open.removeValue(forKey: record) ?? [] { counts[key, default: 1] -= 1 }
+    }
+
+    /// Whether an entry names `row`; it then counts as found.
+    mutating func take(_ row: StoredQuarantineRow) -> Bool {
+        let key = Self.key(row.record.rawValue, row.batchID, AuditChain.sha256Hex(row.state))
+        guard let count = counts[key], count > 0 else { return false }
+        counts[key] = count - 1
+        if var entries = open[row.record.rawValue], let index = entries.firstIndex(where: { $0.key == key }) {
+            entries.remove(at: index)
+            open[row.record.rawValue] = entries.isEmpty ? nil : entries
+        }
+        return true
+    }
+
+    /// The earliest refusal whose row was not found.
+    var first: (record: String, entry: UInt64)? {
+        open.flatMap { record, entries in entries.map { (record, $0.entry) } }.min { $0.1 < $1.1 }
+    }
+
+    private static func key(_ record: String, _ batch: String, _ digest: String) -> String {
+        record + "\n" + batch + "\n" + digest
     }
 }
 

@@ -140,7 +140,8 @@ extension PostgresStorage {
         // Audit checkpoints (AuditSigner): the signed heads of the chain, one per transaction that appended to it.
         // History keeps each accepted state beside its delta, so that `audit verify` can re-derive every record's
         // state (the join of its history states) and the audit entry can chain the state's digest. NULL when the
-        // delta is the state (a new record) and for changes stored before this migration.
+        // delta is the state (a new record) and for changes stored before this migration. Quarantine rows written
+        // from now on have an audit entry (`chained`); older ones cannot be checked against the chain.
         Migration(name: "v3 audit checkpoints, history states", statements: [
             """
             CREATE TABLE audit_checkpoints (
@@ -152,6 +153,7 @@ extension PostgresStorage {
             )
             """,
             "ALTER TABLE history ADD COLUMN state BYTEA",
+            "ALTER TABLE quarantine ADD COLUMN chained BOOLEAN NOT NULL DEFAULT false",
         ]),
     ]
 }

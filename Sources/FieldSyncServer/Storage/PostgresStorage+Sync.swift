@@ -139,8 +139,8 @@ extension PostgresStorage {
     private func insertQuarantine(_ refused: [PushPlan.Quarantined], batch: PushBatch, on connection: PostgresConnection) async throws {
         guard !refused.isEmpty else { return }
         try await connection.query("""
-            INSERT INTO quarantine (record_id, replica, batch_id, at, code, rejection, state)
-            SELECT record_id, \(batch.replica.rawValue), \(batch.batchID), \(batch.receivedAt), code, rejection, state
+            INSERT INTO quarantine (record_id, replica, batch_id, at, code, rejection, state, chained)
+            SELECT record_id, \(batch.replica.rawValue), \(batch.batchID), \(batch.receivedAt), code, rejection, state, true
             FROM unnest(\(refused.map(\.record.rawValue))::text[], \(refused.map(\.rejection.code.rawValue))::text[],
                         \(refused.map { ByteBuffer(data: $0.rejectionJSON) })::bytea[],
                         \(refused.map { ByteBuffer(data: $0.stateJSON) })::bytea[]) AS t(record_id, code, rejection, state)

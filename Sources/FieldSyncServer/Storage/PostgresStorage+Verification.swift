@@ -54,4 +54,23 @@ extension PostgresStorage {
     static func historyRow(_ row: (Int64, String, ByteBuffer, ByteBuffer?)) -> StoredHistoryRow {
         StoredHistoryRow(sequence: UInt64(row.0), record: RecordID(row.1), delta: Data(buffer: row.2), state: row.3.map { Data(buffer: $0) })
     }
+
+    public func firstHistoryWithoutRecord() async throws -> StoredHistoryRow? {
+        try await withConnection { [self] connection in
+            try await fetch("""
+                SELECT seq, record_id, delta, state FROM history h
+                WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.id = h.record_id) ORDER BY seq LIMIT 1
+                """, as: (Int64, String, ByteBuffer, ByteBuffer?).self, on: connection).map(Self.historyRow).first
+        }
+    }
+
+    public func chainedQuarantineRows(after id: Int64, limit: Int) async throws -> [StoredQuarantineRow] {
+        try await withConnection { [self] connection in
+            try await fetch("""
+                SELECT id, record_id, batch_id, state FROM quarantine WHERE chained AND id > \(id) ORDER BY id LIMIT \(limit)
+                """, as: (Int64, String, String, ByteBuffer).self, on: connection).map { row in
+                StoredQuarantineRow(id: row.0, record: RecordID(row.1), batchID: row.2, state: Data(buffer: row.3))
+            }
+        }
+    }
 }

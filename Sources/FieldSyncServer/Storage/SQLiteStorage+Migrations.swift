@@ -107,7 +107,8 @@ extension SQLiteStorage {
         // Audit checkpoints (AuditSigner): the signed heads of the chain, one per transaction that appended to it.
         // History keeps each accepted state beside its delta, so that `audit verify` can re-derive every record's
         // state (the join of its history states) and the audit entry can chain the state's digest. NULL when the
-        // delta is the state (a new record) and for changes stored before this migration.
+        // delta is the state (a new record) and for changes stored before this migration. Quarantine rows written
+        // from now on have an audit entry (`chained`); older ones cannot be checked against the chain.
         migrator.registerMigration("v4") { db in
             try db.execute(sql: """
                 CREATE TABLE audit_checkpoints (
@@ -118,6 +119,7 @@ extension SQLiteStorage {
                     signature TEXT NOT NULL
                 );
                 ALTER TABLE history ADD COLUMN state BLOB;
+                ALTER TABLE quarantine ADD COLUMN chained INTEGER NOT NULL DEFAULT 0;
                 """)
         }
         return migrator

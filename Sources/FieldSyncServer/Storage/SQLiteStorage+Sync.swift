@@ -45,7 +45,7 @@ extension SQLiteStorage {
             }
             for refused in plan.quarantined {
                 try db.cachedStatement(sql: """
-                    INSERT INTO quarantine (record_id, replica, batch_id, at, code, rejection, state) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO quarantine (record_id, replica, batch_id, at, code, rejection, state, chained) VALUES (?, ?, ?, ?, ?, ?, ?, 1)
                     """).execute(arguments: [refused.record.rawValue, batch.replica.rawValue, batch.batchID, batch.receivedAt,
                                              refused.rejection.code.rawValue, refused.rejectionJSON, refused.stateJSON])
             }

@@ -53,4 +53,22 @@ extension SQLiteStorage {
         StoredHistoryRow(sequence: UInt64(row["seq"] as Int64), record: RecordID(row["record_id"] as String),
                          delta: row["delta"], state: row["state"])
     }
+
+    public func firstHistoryWithoutRecord() async throws -> StoredHistoryRow? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT seq, record_id, delta, state FROM history h
+                WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.id = h.record_id) ORDER BY seq LIMIT 1
+                """).map(Self.historyRow(from:))
+        }
+    }
+
+    public func chainedQuarantineRows(after id: Int64, limit: Int) async throws -> [StoredQuarantineRow] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, record_id, batch_id, state FROM quarantine WHERE chained AND id > ? ORDER BY id LIMIT ?",
+                             arguments: [id, limit]).map { row in
+                StoredQuarantineRow(id: row["id"], record: RecordID(row["record_id"] as String), batchID: row["batch_id"], state: row["state"])
+            }
+        }
+    }
 }

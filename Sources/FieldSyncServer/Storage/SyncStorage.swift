@@ -69,4 +69,8 @@ public protocol SyncStorage: Sendable {
     func historyRows(after sequence: UInt64, limit: Int) async throws -> [StoredHistoryRow]
     /// Records as stored, in id order after `id` (nil: from the first), each with its history rows in sequence order.
     func recordsWithHistory(after id: RecordID?, limit: Int) async throws -> [StoredRecordRows]
+    /// The first history row (by sequence) whose record has no stored state, if any.
+    func firstHistoryWithoutRecord() async throws -> StoredHistoryRow?
+    /// Quarantine rows written with an audit entry (`chained`), in id order after `id`.
+    func chainedQuarantineRows(after id: Int64, limit: Int) async throws -> [StoredQuarantineRow]
 }
