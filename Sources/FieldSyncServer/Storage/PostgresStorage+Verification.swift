@@ -37,10 +37,13 @@ extension PostgresStorage {
             let records = try await fetch("""
                 SELECT id, seq, state FROM records WHERE id > \(id?.rawValue ?? "") ORDER BY id LIMIT \(limit)
                 """, as: (String, Int64, ByteBuffer).self, on: connection)
-            guard !records.isEmpty else { return [] }
+            guard let first = records.first?.0, let last = records.last?.0 else { return [] }
+            // One range read of the history index for the page, never a scan of the whole table per page
+            // (which the planner might choose on a table it has no statistics for yet).
+            try await connection.query("SET LOCAL enable_seqscan = off", logger: logger)
             var history: [String: [StoredHistoryRow]] = [:]
             for row in try await fetch("""
-                SELECT seq, record_id, delta, state FROM history WHERE record_id = ANY(\(records.map(\.0))::text[]) ORDER BY record_id, seq
+                SELECT seq, record_id, delta, state FROM history WHERE record_id >= \(first) AND record_id <= \(last) ORDER BY record_id, seq
                 """, as: (Int64, String, ByteBuffer, ByteBuffer?).self, on: connection) {
                 let entry = Self.historyRow(row)
                 history[entry.record.rawValue, default: []].append(entry)
