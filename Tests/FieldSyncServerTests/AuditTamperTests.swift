@@ -130,16 +130,37 @@ struct AuditTamperTests {
         #expect(missing.problem == .recordMissing && missing.record == "i3", "\(missing)")
     }
 
+    @Test("a chain rewritten under the running server is not signed by its next push: the node stops signing and says why",
+          arguments: [TestBackend.sqlite, .postgres])
+    func noBlessingOfARewrite(backend: TestBackend) async throws {
+        guard backend == .sqlite || Self.postgres else { return }
+        let world = try await World(backend)
+        defer { Task { await world.harness.dispose() } }
+        #expect(world.harness.storage.auditSigningRefusal == nil)
+        try await world.recompute(from: 3) { AuditDraft(kind: $0.draft.kind, at: $0.draft.at, actor: "KH9999", replica: $0.draft.replica,
+                                                        subject: $0.draft.subject, detail: $0.draft.detail) }
+        try await world.harness.tamper("DELETE FROM audit_checkpoints")
+        let results = try await world.harness.push([try world.factory.patrolSignIn("p2")], from: world.device)
+        #expect(results.first?.sequence != nil, "writes go on")
+        #expect(try await world.harness.storage.latestCheckpoint() == nil, "the rewritten head was not signed")
+        #expect(world.harness.storage.auditSigningRefusal?.contains("rewritten") == true)
+        let verification = try await world.harness.service.verifyAudit()
+        #expect(verification.problem == .unsigned, "\(verification)")
+        #expect(verification.detail?.contains("stopped signing") == true)
+    }
+
     /// A signed server with changes, admin reads and a second change of one record.
     struct World {
         let harness: Harness
         let device: Device
+        let factory: RecordFactory
         let firstChangeOfI1: UInt64
 
         init(_ backend: TestBackend) async throws {
             harness = try await Harness(backend: backend)
             let (device, _, factory) = try await harness.enroll(Harness.stationA)
             self.device = device
+            self.factory = factory
             let reports = try (0..<4).map { try factory.incidentReport("i\($0)") }
             let first = try await harness.push(reports, from: device)
             firstChangeOfI1 = try #require(first[1].sequence)
@@ -173,6 +194,8 @@ struct AuditTamperTests {
                     """)
                 previous = relinked.hash
             }
+            // PostgreSQL keeps the chain's head beside the change sequence: a careful intruder moves it too.
+            if harness.postgres != nil { try await harness.tamper("UPDATE sync_head SET audit_hash = '\(previous)'") }
         }
     }
 }

@@ -52,6 +52,7 @@ final class GatedStorage: SyncStorage {
     func appendAudit(_ draft: AuditDraft) async throws -> AuditEntry { try await base.appendAudit(draft) }
     func auditEntries(after sequence: UInt64, limit: Int) async throws -> [AuditEntry] { try await base.auditEntries(after: sequence, limit: limit) }
     var auditSigner: AuditSigner? { base.auditSigner }
+    var auditSigningRefusal: String? { base.auditSigningRefusal }
     func latestCheckpoint() async throws -> AuditCheckpoint? { try await base.latestCheckpoint() }
     func checkpoints(after sequence: UInt64, limit: Int) async throws -> [AuditCheckpoint] { try await base.checkpoints(after: sequence, limit: limit) }
     func historyRows(after sequence: UInt64, limit: Int) async throws -> [StoredHistoryRow] { try await base.historyRows(after: sequence, limit: limit) }

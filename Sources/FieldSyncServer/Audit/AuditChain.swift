@@ -108,6 +108,28 @@ public struct AuditVerification: Hashable, Sendable, Codable {
         recordsChecked = 0
         recordsNotDerivable = 0
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case entriesChecked, firstBadSequence, problem, headHash, record, historySequence, detail, checkpointsChecked,
+             signedThrough, historyRowsChecked, recordsChecked, recordsNotDerivable
+    }
+
+    /// The counts added with checkpoints are optional on decoding, so a new CLI reads an older server's answer.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(entriesChecked: try container.decode(Int.self, forKey: .entriesChecked),
+                  firstBadSequence: try container.decodeIfPresent(UInt64.self, forKey: .firstBadSequence),
+                  problem: try container.decodeIfPresent(Problem.self, forKey: .problem),
+                  headHash: try container.decode(String.self, forKey: .headHash),
+                  record: try container.decodeIfPresent(String.self, forKey: .record),
+                  historySequence: try container.decodeIfPresent(UInt64.self, forKey: .historySequence),
+                  detail: try container.decodeIfPresent(String.self, forKey: .detail))
+        checkpointsChecked = try container.decodeIfPresent(Int.self, forKey: .checkpointsChecked) ?? 0
+        signedThrough = try container.decodeIfPresent(UInt64.self, forKey: .signedThrough)
+        historyRowsChecked = try container.decodeIfPresent(Int.self, forKey: .historyRowsChecked) ?? 0
+        recordsChecked = try container.decodeIfPresent(Int.self, forKey: .recordsChecked) ?? 0
+        recordsNotDerivable = try container.decodeIfPresent(Int.self, forKey: .recordsNotDerivable) ?? 0
+    }
 }
 
 /// Walks the chain in pages, keeping only the last hash.

@@ -1,4 +1,3 @@
-import Crypto
 import FieldSyncCore
 import Foundation
 
@@ -127,7 +126,8 @@ extension SyncService {
         // Every transaction that appends to the chain signs its head, so with a key the head is signed.
         if publicKey != nil, head > 0, report.signedThrough != head {
             let first = (report.signedThrough ?? 0) + 1
-            return fail(.unsigned, at: first, "entries \(first)...\(head) are covered by no signed checkpoint")
+            return fail(.unsigned, at: first, "entries \(first)...\(head) are covered by no signed checkpoint"
+                            + (storage.auditSigningRefusal.map { "; this server stopped signing: " + $0 } ?? ""))
         }
         report.entriesChecked = chain.verification.entriesChecked
         report.headHash = chain.headHash

@@ -3,6 +3,8 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStorage {
+    public var auditSigningRefusal: String? { signedHead.refusal }
+
     public func latestCheckpoint() async throws -> AuditCheckpoint? {
         try await withConnection { [self] connection in
             try await fetchCheckpoints("SELECT seq, head_hash, at, key_id, signature FROM audit_checkpoints ORDER BY seq DESC LIMIT 1",

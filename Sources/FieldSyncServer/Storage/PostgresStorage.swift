@@ -35,6 +35,7 @@ public final class PostgresStorage: SyncStorage {
     let timeout: Duration
     /// Signs the audit head at the end of every transaction that appends to the chain; nil signs nothing.
     public let auditSigner: AuditSigner?
+    let signedHead = SignedHeadMemory()
     private let runTask: Task<Void, Never>
 
     /// The oldest database schema this build can run against is 1; a newer one is refused (SPEC §11).
@@ -109,12 +110,14 @@ public final class PostgresStorage: SyncStorage {
         while true {
             attempt += 1
             do {
-                return try await withConnection(bounded: bounded) { [logger] connection in
+                return try await withConnection(bounded: bounded) { [logger, signedHead] connection in
                     try await connection.query(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN",
                                                logger: logger)
                     do {
-                        let result = try await body(connection)
+                        let signed = PendingSignedHead()
+                        let result = try await PendingSignedHead.$current.withValue(signed) { try await body(connection) }
                         try await connection.query("COMMIT", logger: logger)
+                        if let head = signed.value { signedHead.confirm(head) }
                         return result
                     } catch {
                         // A lost connection took its transaction with it, and a query sent on it now may never

@@ -1,4 +1,3 @@
-import Crypto
 import FieldSyncCore
 import Foundation
 
@@ -152,7 +151,7 @@ struct PushPlan {
     }
 
     static func sha256Hex(_ data: Data) -> String {
-        AuditChain.hex(SHA256.hash(data: data))
+        AuditChain.sha256Hex(data)
     }
 
     static func encodeResults(_ results: [RecordResult]) throws -> Data {

@@ -17,7 +17,7 @@ extension SQLiteStorage {
                 try String.fetchOne(db, sql: "SELECT record_id FROM receipt_numbers WHERE number = ?", arguments: [number]).map(RecordID.init)
             }, admit: admit)
             let previous = Dictionary(currents.compactMap { $0.map { ($0.state.id, $0) } }, uniquingKeysWith: { first, _ in first })
-            var chain = try AuditAppender(db, signer: auditSigner)
+            var chain = try AuditAppender(db, signer: auditSigner, memory: signedHead)
             var sequences: [UInt64] = []
             sequences.reserveCapacity(plan.changes.count)
             for change in plan.changes {

@@ -3,6 +3,8 @@ import Foundation
 import GRDB
 
 extension SQLiteStorage {
+    public var auditSigningRefusal: String? { signedHead.refusal }
+
     public func latestCheckpoint() async throws -> AuditCheckpoint? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM audit_checkpoints ORDER BY seq DESC LIMIT 1").map(Self.checkpoint(from:))

@@ -10,6 +10,7 @@ public final class SQLiteStorage: SyncStorage {
     let pool: DatabasePool
     /// Signs the audit head at the end of every transaction that appends to the chain; nil signs nothing.
     public let auditSigner: AuditSigner?
+    let signedHead = SignedHeadMemory()
 
     /// The default page cache of the writer connection, in MiB (see `init`): SQLite's own default. A
     /// 64 MiB cache did not change the cost of scattered edits on a store of 10^6 records (BENCHMARKS.md,
@@ -47,7 +48,7 @@ public final class SQLiteStorage: SyncStorage {
             try db.execute(sql: """
                 INSERT INTO enrollment_tokens (token_hash, station, created_at, expires_at) VALUES (?, ?, ?, ?)
                 """, arguments: [token.tokenHash, token.station.rawValue, token.createdAt, token.expiresAt])
-            var chain = try AuditAppender(db, signer: auditSigner)
+            var chain = try AuditAppender(db, signer: auditSigner, memory: signedHead)
             try chain.append(audit)
             try chain.seal()
         }
@@ -71,7 +72,7 @@ public final class SQLiteStorage: SyncStorage {
                 INSERT INTO devices (replica, name, station, credential_hash, enrolled_at) VALUES (?, ?, ?, ?, ?)
                 """, arguments: [device.replica.rawValue, device.name, station.rawValue, Data(registration.credentialHash), now])
             let lease = try Self.allocateLease(db, device: device, size: leaseSize, now: now)
-            var chain = try AuditAppender(db, signer: auditSigner)
+            var chain = try AuditAppender(db, signer: auditSigner, memory: signedHead)
             try chain.append(AuditDraft(kind: .enrollment, at: now, actor: "token:" + tokenHash.prefix(12),
                                         replica: device.replica.rawValue, subject: station.rawValue,
                                         detail: "enrolled '\(device.name)'; receipt lease \(lease.prefix) \(lease.first)...\(lease.last)"))
@@ -103,7 +104,7 @@ public final class SQLiteStorage: SyncStorage {
             guard device.revokedAt == nil else { return device }
             try db.execute(sql: "UPDATE devices SET revoked_at = ? WHERE replica = ?", arguments: [now, replica.rawValue])
             device.revokedAt = now
-            var chain = try AuditAppender(db, signer: auditSigner)
+            var chain = try AuditAppender(db, signer: auditSigner, memory: signedHead)
             try chain.append(audit)
             try chain.seal()
             return device
@@ -146,7 +147,7 @@ public final class SQLiteStorage: SyncStorage {
 
     public func appendAudit(_ draft: AuditDraft) async throws -> AuditEntry {
         try await pool.write { db in
-            var chain = try AuditAppender(db, signer: auditSigner)
+            var chain = try AuditAppender(db, signer: auditSigner, memory: signedHead)
             let entry = try chain.append(draft)
             try chain.seal()
             return entry
@@ -172,14 +173,17 @@ public final class SQLiteStorage: SyncStorage {
 struct AuditAppender {
     private let db: Database
     private let signer: AuditSigner?
+    private let memory: SignedHeadMemory
     private var sequence: UInt64
     private var head: String
     private let startSequence: UInt64
+    private let startHead: String
     private var lastAt: Int64 = 0
 
-    init(_ db: Database, signer: AuditSigner?) throws {
+    init(_ db: Database, signer: AuditSigner?, memory: SignedHeadMemory) throws {
         self.db = db
         self.signer = signer
+        self.memory = memory
         if let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") {
             sequence = UInt64(row["seq"] as Int64)
             head = row["hash"]
@@ -188,6 +192,7 @@ struct AuditAppender {
             head = AuditChain.genesisHash
         }
         startSequence = sequence
+        startHead = head
     }
 
     @discardableResult
@@ -205,11 +210,24 @@ struct AuditAppender {
         return entry
     }
 
-    /// Signs and stores the checkpoint of the head, if this transaction appended anything.
+    /// Signs and stores the checkpoint of the head, if this transaction appended anything and the chain
+    /// still extends the last head this storage signed (`SignedHeadMemory`).
     func seal() throws {
         guard let signer, sequence > startSequence else { return }
+        let found: String?
+        let known = memory.committed
+        switch known {
+        case nil: found = nil
+        case let known? where known.sequence == startSequence: found = startHead
+        case let known? where known.sequence < startSequence:
+            found = try String.fetchOne(db, sql: "SELECT hash FROM audit WHERE seq = ?", arguments: [Int64(known.sequence)])
+        case .some: found = nil
+        }
+        guard memory.maySign(expected: known, found: found) else { return }
         let checkpoint = try signer.sign(sequence: sequence, headHash: head, at: lastAt)
         try db.cachedStatement(sql: "INSERT INTO audit_checkpoints (seq, head_hash, at, key_id, signature) VALUES (?, ?, ?, ?, ?)")
             .execute(arguments: [Int64(checkpoint.sequence), checkpoint.headHash, checkpoint.at, checkpoint.keyID, checkpoint.signature])
+        let signed = SignedHeadMemory.Head(sequence: sequence, hash: head)
+        db.afterNextTransaction(onCommit: { [memory] _ in memory.confirm(signed) })
     }
 }

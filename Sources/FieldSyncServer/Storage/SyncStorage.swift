@@ -58,6 +58,8 @@ public protocol SyncStorage: Sendable {
     func auditEntries(after sequence: UInt64, limit: Int) async throws -> [AuditEntry]
     /// The key that signs a checkpoint of the chain's head in every transaction that appends to it.
     var auditSigner: AuditSigner? { get }
+    /// Why this storage stopped signing (the chain no longer extends the head it last signed), nil while it signs.
+    var auditSigningRefusal: String? { get }
     /// The signed checkpoint of the highest audit sequence, if any.
     func latestCheckpoint() async throws -> AuditCheckpoint?
     /// Stored checkpoints in sequence order after `sequence`.
