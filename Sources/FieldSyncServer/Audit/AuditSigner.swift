@@ -22,6 +22,11 @@ public struct AuditSigner: Sendable {
         keyID = Self.keyID(of: key.publicKey.rawRepresentation)
     }
 
+    /// A new random key held in memory only (the demo's in-process server).
+    public static func ephemeral() -> AuditSigner {
+        AuditSigner(key: Curve25519.Signing.PrivateKey())
+    }
+
     /// A key from its 32-byte seed (tests use fixed seeds).
     public init(seed: [UInt8]) throws {
         self.init(key: try Curve25519.Signing.PrivateKey(rawRepresentation: seed))
