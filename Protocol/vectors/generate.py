@@ -2,7 +2,10 @@
 """Writes the protocol test vectors. Every expected value below is stated by hand from SPEC.md,
 not computed by the Swift code: the vectors check the implementation, not the other way round.
 Run: python3 Protocol/vectors/generate.py (rewrites the *.json files beside it)."""
-import json, os
+import base64, hashlib, json, os
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 E = 1763900000000  # 2025-11-23T12:13:20Z, the epoch of these vectors
 
@@ -184,6 +187,9 @@ messages = {"description": "json must decode as type and encode back to the same
     {"name": "enroll response", "type": "EnrollResponse", "json": {
         "protocolVersion": 1, "replica": "T7f3c2a", "credential": "T7f3c2a.q1w2e3r4", "station": "KH.P03.S012",
         "scopes": ["KH.P03.S012"], "lease": lease, "serverTime": E}},
+    {"name": "enroll response of a server that signs audit checkpoints", "type": "EnrollResponse", "json": {
+        "protocolVersion": 1, "replica": "T7f3c2a", "credential": "T7f3c2a.q1w2e3r4", "station": "KH.P03.S012",
+        "scopes": ["KH.P03.S012"], "lease": lease, "serverTime": E, "auditPublicKey": None}},
     {"name": "lease response", "type": "LeaseResponse", "json": {"protocolVersion": 1, "lease": lease, "serverTime": E}},
     {"name": "push request", "type": "PushRequest", "json": {"protocolVersion": 1, "batchID": "b-0001", "records": [incident({"T1": 1})]}},
     {"name": "push response", "type": "PushResponse", "json": {"protocolVersion": 1, "batchID": "b-0001", "serverTime": E, "results": [
@@ -192,6 +198,8 @@ messages = {"description": "json must decode as type and encode back to the same
          "current": dict(closed, id="case-2")}]}},
     {"name": "pull request", "type": "PullRequest", "json": {"protocolVersion": 1, "cursor": "41", "limit": 500}},
     {"name": "pull page", "type": "PullPage", "json": {"protocolVersion": 1, "records": [incident({"T1": 1})], "cursor": "42", "hasMore": False, "serverTime": E}},
+    {"name": "last pull page with the server's signed audit head", "type": "PullPage", "json": {"protocolVersion": 1, "records": [],
+        "cursor": "42", "hasMore": False, "serverTime": E, "auditCheckpoint": None}},
     {"name": "sync request", "type": "SyncRequest", "json": {"protocolVersion": 1,
         "push": {"protocolVersion": 1, "batchID": "b-0002", "records": []}, "pull": {"protocolVersion": 1, "cursor": "42", "limit": 1000}}},
     {"name": "sync response", "type": "SyncResponse", "json": {"protocolVersion": 1, "serverTime": E,
@@ -203,9 +211,58 @@ messages = {"description": "json must decode as type and encode back to the same
         "error": {"code": "rateLimited", "message": "slow down", "retryAfterSeconds": 5}}},
 ]}
 
+# Audit checkpoints (SPEC 8.7), signed here with OpenSSL's Ed25519 (the `cryptography` package), not by
+# the Swift code. The seeds are public test values: never use them outside tests.
+def signing_key(seed_byte):
+    key = Ed25519PrivateKey.from_private_bytes(bytes([seed_byte]) * 32)
+    raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    return key, base64.b64encode(raw).decode(), hashlib.sha256(raw).hexdigest()[:16]
+
+
+SERVER_KEY, SERVER_PUBLIC, SERVER_KEY_ID = signing_key(7)
+OTHER_KEY, OTHER_PUBLIC, OTHER_KEY_ID = signing_key(9)
+
+
+def signed_message(sequence, head_hash, at, key_id):
+    return "fieldsync-audit-checkpoint-v1\n%d\n%s\n%d\n%s" % (sequence, head_hash, at, key_id)
+
+
+def checkpoint(sequence, head_hash, at, key_id=SERVER_KEY_ID, key=SERVER_KEY):
+    message = signed_message(sequence, head_hash, at, key_id)
+    return {"sequence": sequence, "headHash": head_hash, "at": at, "keyID": key_id,
+            "signature": base64.b64encode(key.sign(message.encode())).decode()}
+
+
+HEAD = hashlib.sha256(b"an audit entry").hexdigest()
+GOOD = checkpoint(1042, HEAD, E)
+checkpoints = {"description": "verify(checkpoint, publicKey) must equal valid; signedMessage is the exact text signed",
+               "seed": base64.b64encode(bytes([7]) * 32).decode(), "publicKey": SERVER_PUBLIC, "keyID": SERVER_KEY_ID, "cases": [
+    {"name": "a checkpoint signed by the server's key verifies", "checkpoint": GOOD,
+     "signedMessage": signed_message(1042, HEAD, E, SERVER_KEY_ID), "valid": True},
+    {"name": "the first entry's checkpoint verifies", "checkpoint": checkpoint(1, "0" * 63 + "1", E - 1),
+     "signedMessage": signed_message(1, "0" * 63 + "1", E - 1, SERVER_KEY_ID), "valid": True},
+    {"name": "a sequence changed after signing (a cut tail passed off as the head) does not verify",
+     "checkpoint": dict(GOOD, sequence=1037), "signedMessage": signed_message(1037, HEAD, E, SERVER_KEY_ID), "valid": False},
+    {"name": "a head hash changed after signing (a recomputed chain) does not verify",
+     "checkpoint": dict(GOOD, headHash=hashlib.sha256(b"a recomputed entry").hexdigest()),
+     "signedMessage": signed_message(1042, hashlib.sha256(b"a recomputed entry").hexdigest(), E, SERVER_KEY_ID), "valid": False},
+    {"name": "a checkpoint signed by another key, naming the server's key id, does not verify",
+     "checkpoint": checkpoint(1042, HEAD, E, SERVER_KEY_ID, OTHER_KEY),
+     "signedMessage": signed_message(1042, HEAD, E, SERVER_KEY_ID), "valid": False},
+    {"name": "a checkpoint signed by another key under its own key id does not verify against the server's key",
+     "checkpoint": checkpoint(1042, HEAD, E, OTHER_KEY_ID, OTHER_KEY),
+     "signedMessage": signed_message(1042, HEAD, E, OTHER_KEY_ID), "valid": False},
+]}
+for case in messages["cases"]:
+    if case["json"].get("auditPublicKey", 0) is None:
+        case["json"]["auditPublicKey"] = SERVER_PUBLIC
+    if case["json"].get("auditCheckpoint", 0) is None:
+        case["json"]["auditCheckpoint"] = GOOD
+
 here = os.path.dirname(os.path.abspath(__file__))
-for name, content in [("joins", joins), ("conflicts", conflicts), ("rejections", rejections), ("messages", messages)]:
+for name, content in [("joins", joins), ("conflicts", conflicts), ("rejections", rejections), ("messages", messages),
+                      ("checkpoints", checkpoints)]:
     with open(os.path.join(here, name + ".json"), "w") as f:
         json.dump(content, f, indent=1, ensure_ascii=False)
         f.write("\n")
-print("wrote joins, conflicts, rejections, messages")
+print("wrote joins, conflicts, rejections, messages, checkpoints")

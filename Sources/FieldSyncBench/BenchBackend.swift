@@ -11,6 +11,8 @@ struct BenchBackend: Sendable {
     var postgresURL: String?
     /// `--sqlite-cache-mb N`: the writer's page cache (the server's default otherwise).
     var sqliteCacheMegabytes: Int
+    /// The storage signs audit checkpoints as a configured server does; `--unsigned` measures without.
+    var signer: AuditSigner?
 
     init(_ options: BenchOptions) throws {
         let name = options.string("--backend") ?? Kind.sqlite.rawValue
@@ -18,6 +20,7 @@ struct BenchBackend: Sendable {
         self.kind = kind
         postgresURL = options.string("--postgres-url") ?? ProcessInfo.processInfo.environment["FIELDSYNC_BENCH_POSTGRES_URL"]
         sqliteCacheMegabytes = options.int("--sqlite-cache-mb", SQLiteStorage.defaultWriterCacheMegabytes)
+        signer = options.flag("--unsigned") ? nil : try AuditSigner(seed: [UInt8](repeating: 7, count: 32))
         if kind == .postgres && postgresURL == nil { throw BenchmarkError("--backend postgres needs --postgres-url URL") }
     }
 
@@ -27,12 +30,13 @@ struct BenchBackend: Sendable {
     func open(directory: String) async throws -> any SyncStorage {
         switch kind {
         case .sqlite:
-            let storage = try SQLiteStorage(path: directory + "/server.sqlite", writerCacheMegabytes: sqliteCacheMegabytes)
+            let storage = try SQLiteStorage(path: directory + "/server.sqlite", writerCacheMegabytes: sqliteCacheMegabytes,
+                                            auditSigner: signer)
             try await storage.prepare()
             return storage
         case .postgres:
             // The database must be empty for the storm and growth figures (a fresh one per run).
-            let storage = try PostgresStorage(url: postgresURL ?? "")
+            let storage = try PostgresStorage(url: postgresURL ?? "", auditSigner: signer)
             try await storage.prepare()
             return storage
         }

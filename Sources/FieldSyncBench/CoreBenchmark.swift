@@ -1,5 +1,6 @@
 import CZlib
 import FieldSyncCore
+import FieldSyncServer
 import Foundation
 
 /// Core figures: the join of two diverged 20-field states, and the wire size and codec speed of
@@ -69,8 +70,20 @@ enum CoreBenchmark {
         print("typical incident report on the wire: \(Int(raw)) bytes JSON, \(Int(zipped)) bytes gzip'd (in a batch of \(records.count))")
         let single = try! encoder.encode(records[0])
         print("one record alone: \(single.count) bytes JSON, \(gzipSize(single)) bytes gzip'd")
+        // The audit checkpoint every push transaction signs inside its serial section (SPEC 8.7).
+        let signer = try! AuditSigner(seed: [UInt8](repeating: 7, count: 32))
+        let head = String(repeating: "ab", count: 32)
+        let signatures = 20_000
+        let signing = measure("Ed25519 signature of an audit checkpoint", operations: signatures, unit: "signatures") {
+            for index in 0..<signatures { sink &+= (try! signer.sign(sequence: UInt64(index), headHash: head, at: 1)).signature.count }
+        }
+        let checkpoint = try! signer.sign(sequence: 1, headHash: head, at: 1)
+        let verifying = measure("Ed25519 verification of an audit checkpoint", operations: signatures, unit: "verifications") {
+            for _ in 0..<signatures where AuditSigner.verify(checkpoint, publicKey: signer.publicKey) { sink &+= 1 }
+        }
         if sink == 42 { print("") }
         func rate(_ value: Double, _ unit: String) -> String { format(value) + " " + unit + "/s" }
+        func micros(_ perSecond: Double) -> String { String(format: "%.0f µs each", 1_000_000 / perSecond) }
         return [
             SummaryRow(suite: "core", what: "join, two diverged 20-field states", measured: rate(diverged, "joins"), goal: ">= 1M/s"),
             SummaryRow(suite: "core", what: "join, two equal states (reconnect)", measured: rate(equal, "joins")),
@@ -78,6 +91,8 @@ enum CoreBenchmark {
                        raw: "Foundation " + rate(foundationEncode, "rec"), ratio: directEncode / foundationEncode),
             SummaryRow(suite: "core", what: "decode incident report (direct codec)", measured: rate(directDecode, "rec"),
                        raw: "Foundation " + rate(foundationDecode, "rec"), ratio: directDecode / foundationDecode),
+            SummaryRow(suite: "core", what: "sign an audit checkpoint (Ed25519)", measured: micros(signing)),
+            SummaryRow(suite: "core", what: "verify an audit checkpoint (Ed25519)", measured: micros(verifying)),
             SummaryRow(suite: "core", what: "bytes per record on the wire", measured: "\(Int(raw)) JSON, \(Int(zipped)) gzip'd",
                        goal: "<= 300 gzip'd"),
         ]

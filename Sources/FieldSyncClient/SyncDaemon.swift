@@ -1,4 +1,5 @@
 import FieldSyncCore
+import FieldSyncStore
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -94,6 +95,11 @@ public final class SyncDaemon: Service, Sendable {
                 logger.info("sync round done", metadata: [
                     "pushed": "\(report.pushed)", "rejected": "\(report.rejected)", "pulled": "\(report.pulled)",
                     "conflicted": "\(report.conflicted.count)", "roundTrips": "\(report.roundTrips)"])
+                if let problem = report.auditCheckpointProblem {
+                    // The records synced; the server's signed audit head did not verify or went back (SPEC 8.7).
+                    logger.error("the server's audit checkpoint was refused; it is kept as a warning in the store",
+                                 metadata: ["problem": "\(problem.rawValue)"])
+                }
             } catch let error as ClientError where error.code == .revoked {
                 status.state = .revoked
                 status.lastError = error.description

@@ -1,4 +1,5 @@
 import FieldSyncCore
+import FieldSyncStore
 
 /// One terminal's sync: push the outbox in bounded batches and pull pages until caught up, in
 /// combined round trips. Safe to interrupt anywhere: pushes are idempotent (a re-pushed state joins to
@@ -12,6 +13,8 @@ public struct SyncEngine: Sendable {
         public var pulled = 0
         public var conflicted: [RecordID] = []
         public var leaseRenewed = false
+        /// Why the server's audit checkpoint was not kept this sync, if it was not (SPEC §8.7).
+        public var auditCheckpointProblem: AuditCheckpointProblem?
 
         public init() {}
     }
@@ -57,6 +60,7 @@ public struct SyncEngine: Sendable {
     public func enroll(token: String, deviceName: String) async throws -> EnrollResponse {
         let response = try await transport.enroll(EnrollRequest(token: token, deviceName: deviceName))
         try store.saveEnrollment(response)
+        if let key = response.auditPublicKey { try store.saveAuditPublicKey(key) }
         try store.observeServerTime(response.serverTime)
         return response
     }
@@ -126,6 +130,10 @@ public struct SyncEngine: Sendable {
                 report.conflicted += try store.apply(page: page)
                 report.pulled += page.records.count
                 hasMore = page.hasMore
+                // A checkpoint that does not verify or goes backwards is reported, never fatal: the records are fine.
+                if let checkpoint = page.auditCheckpoint, case .refused(let problem) = try store.keepAuditCheckpoint(checkpoint) {
+                    report.auditCheckpointProblem = problem
+                }
             }
             progress?(report)
             if push == nil && !hasMore { break }

@@ -1,4 +1,5 @@
 import FieldSyncCore
+import FieldSyncStore
 
 /// What the sync engine needs from the terminal's store. `TerminalStore` conforms; each call is one
 /// transaction, so an interrupted round loses nothing and the next round finishes the job.
@@ -28,4 +29,8 @@ public protocol SyncEngineStore: Sendable {
     func saveLease(_ lease: ReceiptLease) throws
     /// Destroys the data and the key (revoked device).
     func wipe() throws
+    /// Keeps the server's audit-checkpoint key from enrollment.
+    func saveAuditPublicKey(_ publicKey: String) throws
+    /// Verifies a checkpoint the server handed over and keeps it when it is newer (SPEC §8.7).
+    func keepAuditCheckpoint(_ checkpoint: AuditCheckpoint) throws -> AuditCheckpointOutcome
 }

@@ -161,7 +161,7 @@ public enum StorageConformance {
         try await h.service.purge(RecordID("p2"), reason: "retention period over")
         let page = try await h.service.pull(PullRequest(cursor: "2"), for: device)
         try expect(page.records.isEmpty && page.cursor == "2", "cursor 2 after purging the newest record")
-        try expect(try await h.service.history(of: RecordID("p2")).isEmpty, "purged history")
+        try expect(try await h.service.history(of: RecordID("p2"), reason: "conformance").isEmpty, "purged history")
         try expect(try await h.pullAll(device).map(\.id) == [RecordID("p1")], "purged record not pulled")
     }
 
@@ -178,7 +178,7 @@ public enum StorageConformance {
         let quarantinedAfter = try await h.service.quarantine().count
         try expect(first == second, "replayed answers")
         try expect(auditAfter == audit && quarantinedAfter == quarantined, "nothing applied twice")
-        try expect(try await h.service.history(of: RecordID("i1")).count == 1, "one history entry")
+        try expect(try await h.service.history(of: RecordID("i1"), reason: "conformance").count == 1, "one history entry")
         try await expectServerError(.batchConflict) {
             _ = try await h.push([try factory.patrolSignIn("other")], from: device, batch: "batch-1")
         }
@@ -323,7 +323,7 @@ public enum StorageConformance {
         h.clock.advance(milliseconds: 1_000)
         let voided = try factory.apply([.set("status", "voided"), .set("voidReason", "wrong checkpoint")], to: created)
         _ = try await h.push([voided], from: device)
-        let history = try await h.service.history(of: RecordID("p1"))
+        let history = try await h.service.history(of: RecordID("p1"), reason: "conformance")
         try expect(history.count == 2 && history[0].delta == created && history[1].sequence > history[0].sequence
                    && history.allSatisfy { $0.replica == device.replica && $0.authors == [factory.officer] }, "history \(history)")
         try expect(history[1].delta.entries("status").map(\.value) == ["voided"], "the second delta holds the void")

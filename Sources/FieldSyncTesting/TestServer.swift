@@ -41,7 +41,8 @@ public final class TestServer: Sendable {
         if let storage {
             chosen = storage
         } else {
-            let sqlite = try SQLiteStorage(path: config.databasePath)
+            // Signs audit checkpoints, as a configured server does (with the public test key).
+            let sqlite = try SQLiteStorage(path: config.databasePath, auditSigner: try TestStorage.testSigner())
             try await sqlite.prepare()
             chosen = sqlite
         }

@@ -15,19 +15,24 @@ public struct TestStorage: Sendable {
     public let postgresURL: String?
     private let cleanup: @Sendable () async -> Void
 
-    public static func make(_ backend: TestBackend) async throws -> TestStorage {
+    /// A fixed checkpoint key for tests that sign (the seed is public: never use it outside tests).
+    public static func testSigner(seed: UInt8 = 7) throws -> AuditSigner {
+        try AuditSigner(seed: [UInt8](repeating: seed, count: 32))
+    }
+
+    public static func make(_ backend: TestBackend, auditSigner: AuditSigner? = nil) async throws -> TestStorage {
         switch backend {
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-storage-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let storage = try SQLiteStorage(path: directory.appendingPathComponent("server.sqlite").path)
+            let storage = try SQLiteStorage(path: directory.appendingPathComponent("server.sqlite").path, auditSigner: auditSigner)
             try await storage.prepare()
             return TestStorage(backend: backend, storage: storage, postgresURL: nil) {
                 try? FileManager.default.removeItem(at: directory)
             }
         case .postgres:
             let database = try await TestPostgres.createDatabase()
-            let storage = try PostgresStorage(url: database.url, maximumConnections: 8)
+            let storage = try PostgresStorage(url: database.url, maximumConnections: 8, auditSigner: auditSigner)
             try await storage.prepare()
             return TestStorage(backend: backend, storage: storage, postgresURL: database.url) {
                 await storage.close()

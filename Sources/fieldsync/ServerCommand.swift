@@ -46,6 +46,12 @@ struct ServerCommand: AsyncParsableCommand {
         let service = try await makeSyncService(config: settings)
         let configuredPort = settings.port
         let running = settings
+        if let signer = service.storage.auditSigner, let keyFile = settings.auditSigningKeyFile {
+            let path = URL(fileURLWithPath: keyFile).standardizedFileURL.path
+            FileHandle.standardOutput.write(Data("Audit checkpoints signed with Ed25519 key \(signer.keyID) (\(path)); public key \(signer.publicKey)\n".utf8))
+        } else {
+            FileHandle.standardOutput.write(Data("Audit checkpoints are NOT signed: audit.signingKeyFile is empty\n".utf8))
+        }
         let app = try buildApplication(service: service, config: settings, logger: logger) { channel in
             let port = channel.localAddress?.port ?? configuredPort
             // Written straight to the descriptor: stdout is block-buffered under systemd and pipes.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FieldSyncClient
+import FieldSyncStore
 import Foundation
 
 /// `fieldsync status`: the daemon's last round (from its status file) and the store as it is now.
@@ -47,6 +48,11 @@ struct StatusCommand: AsyncParsableCommand {
             "Held         \(status.heldRecords ?? 0)" + ((status.heldRecords ?? 0) > 0
                 ? "  (pulled records this version cannot store, kept whole: upgrade FieldSync)" : ""),
             "Receipts     \(status.leaseRemaining) numbers left in the lease",
-        ])
+            "Audit head   " + (try session.store.auditCheckpoint.map { "entry \($0.sequence), signed \(Text.time($0.at)) (key \($0.keyID))" }
+                ?? "none kept yet"),
+        ] + (try session.store.auditCheckpointWarning.map { warning in
+            ["Audit WARNING the server's checkpoint at entry \(warning.checkpoint.sequence) was refused (\(warning.problem.rawValue)) "
+                + "at \(Text.time(warning.at)); report it and keep this terminal's store"]
+        } ?? []))
     }
 }

@@ -180,7 +180,7 @@ import Testing
         #expect(try a1.store.pendingPushCount() == 0)
         #expect(try await fixture.serverRecords(visibleTo: a1).count == 2)
         for id in ids {
-            #expect(try await fixture.server.service.history(of: id).count == 1, "a re-pushed state is not a new change")
+            #expect(try await fixture.server.service.history(of: id, reason: "test").count == 1, "a re-pushed state is not a new change")
         }
         #expect(try await fixture.divergence(of: a1) == [])
         try await fixture.tearDown()

@@ -99,7 +99,7 @@ import Testing
 
         // The administrator revokes the second terminal over the admin API; its next sync wipes it.
         #expect(await status(["audit", "verify"] + admin) == 0)
-        #expect(await status(["history", id] + admin) == 0)
+        #expect(await status(["history", id, "--reason", "test"] + admin) == 0)
         #expect(await status(["admin", "devices"] + admin) == 0)
         #expect(await status(["admin", "devices", "--server", server.baseURL, "--admin-token", "wrong"]) == CLIFailure.failure)
         let replica = try #require(try store2.identity?.replica)

@@ -49,11 +49,11 @@ struct AtomicityAuditTests {
         #expect(kinds == [.enrollmentTokenCreated, .enrollment, .change, .change, .adminRead, .purge, .revocation])
         let verification = try await harness.service.verifyAudit()
         #expect(verification.isIntact && verification.entriesChecked == kinds.count)
-        #expect(try await harness.service.history(of: RecordID("p2")).isEmpty)
+        #expect(try await harness.service.history(of: RecordID("p2"), reason: "test").isEmpty)
         // The purged record was the newest change: cursors issued before the purge stay valid.
         let page = try await harness.service.pull(PullRequest(cursor: "2"), for: device)
         #expect(page.records.isEmpty && page.cursor == "2")
-        #expect(try await harness.service.history(of: RecordID("p1")).map(\.replica) == [device.replica])
+        #expect(try await harness.service.history(of: RecordID("p1"), reason: "test").map(\.replica) == [device.replica])
     }
 
     @Test("the verifier finds the first altered, removed or inserted entry")

@@ -7,14 +7,14 @@ import Testing
 struct DeadlineTests {
     @Test("an operation that never finishes and ignores cancellation is answered StorageTimeout by its deadline")
     func stuckOperation() async throws {
-        let start = ContinuousClock.now
+        // The operation never ends: reaching StorageTimeout at all shows the deadline did not wait for it
+        // (a wait would hang until the suite's time limit). No wall-clock bound is asserted.
         await #expect(throws: StorageTimeout.self) {
             try await withDeadline(.milliseconds(200)) {
                 // Ignores cancellation: the shape of a query stuck on a reset connection.
                 await withCheckedContinuation { (_: CheckedContinuation<Void, Never>) in }
             }
         }
-        #expect(start.duration(to: .now) < .seconds(10))
     }
 
     @Test("a result or an error within the deadline comes out as it is; the timeout hook does not run")

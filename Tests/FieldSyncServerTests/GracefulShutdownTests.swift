@@ -68,6 +68,18 @@ final class GatedStorage: SyncStorage {
     func purge(_ id: RecordID, audit: AuditDraft) async throws { try await base.purge(id, audit: audit) }
     func appendAudit(_ draft: AuditDraft) async throws -> AuditEntry { try await base.appendAudit(draft) }
     func auditEntries(after sequence: UInt64, limit: Int) async throws -> [AuditEntry] { try await base.auditEntries(after: sequence, limit: limit) }
+    var auditSigner: AuditSigner? { base.auditSigner }
+    var auditSigningRefusal: String? { base.auditSigningRefusal }
+    func latestCheckpoint() async throws -> AuditCheckpoint? { try await base.latestCheckpoint() }
+    func checkpoints(after sequence: UInt64, limit: Int) async throws -> [AuditCheckpoint] { try await base.checkpoints(after: sequence, limit: limit) }
+    func historyRows(after sequence: UInt64, limit: Int) async throws -> [StoredHistoryRow] { try await base.historyRows(after: sequence, limit: limit) }
+    func recordsWithHistory(after id: RecordID?, limit: Int) async throws -> [StoredRecordRows] {
+        try await base.recordsWithHistory(after: id, limit: limit)
+    }
+    func firstHistoryWithoutRecord() async throws -> StoredHistoryRow? { try await base.firstHistoryWithoutRecord() }
+    func chainedQuarantineRows(after id: Int64, limit: Int) async throws -> [StoredQuarantineRow] {
+        try await base.chainedQuarantineRows(after: id, limit: limit)
+    }
 }
 
 @Suite("Graceful shutdown")

@@ -16,17 +16,19 @@ struct Harness {
     let path: String
     let postgres: TestStorage?
 
-    init(backend: TestBackend = .sqlite, configure: (inout SyncService.Settings) -> Void = { _ in }) async throws {
+    /// `signed`: the storage signs audit checkpoints with `TestStorage.testSigner()`.
+    init(backend: TestBackend = .sqlite, signed: Bool = true, configure: (inout SyncService.Settings) -> Void = { _ in }) async throws {
+        let signer = signed ? try TestStorage.testSigner() : nil
         switch backend {
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-tests-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             path = directory.appendingPathComponent("server.sqlite").path
-            storage = try SQLiteStorage(path: path)
+            storage = try SQLiteStorage(path: path, auditSigner: signer)
             try await storage.prepare()
             postgres = nil
         case .postgres:
-            let made = try await TestStorage.make(.postgres)
+            let made = try await TestStorage.make(.postgres, auditSigner: signer)
             storage = made.storage
             postgres = made
             path = ""
@@ -62,6 +64,16 @@ struct Harness {
     func database() throws -> DatabaseQueue {
         precondition(postgres == nil, "database() is the SQLite file; PostgreSQL harnesses use textRows")
         return try DatabaseQueue(path: path)
+    }
+
+    /// Runs tampering SQL the way an intruder with database access would, on either backend.
+    func tamper(_ statements: String...) async throws {
+        if postgres == nil {
+            try await database().write { db in for statement in statements { try db.execute(sql: statement) } }
+        } else {
+            guard let storage = storage as? PostgresStorage else { preconditionFailure("a PostgreSQL harness has PostgresStorage") }
+            for statement in statements { try await storage.execute(unsafeSQL: statement) }
+        }
     }
 
     /// The rows of a one-column text query on the PostgreSQL database of this harness.

@@ -1,5 +1,6 @@
 import FieldSyncCore
 @testable import FieldSyncServer
+import FieldSyncTesting
 import Foundation
 import Testing
 
@@ -40,6 +41,14 @@ struct PageFastPathTests {
         let emptySlow = try JSONDecoder().decode(PullPage.self, from: page)
         #expect(empty != nil && empty == emptySlow)
         #expect(RecordStateJSON.decodeFast(SyncResponse.self, from: Data(#"{"protocolVersion":1,"serverTime":5}"#.utf8))?.serverTime == 5)
+        // The last page carries the signed audit head (SPEC §8.7): still the fast path, with the same checkpoint.
+        var last = StoredPage(states: [RecordStateJSON.encode(try PushBodyFastPathTests.samples()[0])], cursor: 3, hasMore: false, head: 3)
+        last.auditCheckpoint = try TestStorage.testSigner().sign(sequence: 12, headHash: String(repeating: "c", count: 64), at: 4)
+        let signed = WireBody.pullPageJSON(last, serverTime: 9)
+        let signedFast = RecordStateJSON.decodeFast(PullPage.self, from: signed)
+        let signedSlow = try JSONDecoder().decode(PullPage.self, from: signed)
+        #expect(signedFast != nil && signedFast == signedSlow)
+        #expect(signedFast?.auditCheckpoint == last.auditCheckpoint)
     }
 
     @Test("truncated and edited answers: the fast path gives up or agrees with JSONDecoder, never differs")

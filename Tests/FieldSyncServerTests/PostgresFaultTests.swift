@@ -45,6 +45,9 @@ struct PostgresFaultTests {
         // An existing v1 database: no index yet. Starting the new build fills it from the records.
         // (Later migrations undone too: the runner applies the versions above the highest recorded one.)
         try await TestPostgres.execute("DROP TABLE scope_changes", on: database.url)
+        try await TestPostgres.execute("DROP TABLE audit_checkpoints", on: database.url)
+        try await TestPostgres.execute("ALTER TABLE history DROP COLUMN state", on: database.url)
+        try await TestPostgres.execute("ALTER TABLE quarantine DROP COLUMN chained", on: database.url)
         try await TestPostgres.execute("DROP TABLE roster", on: database.url)
         try await TestPostgres.execute("DELETE FROM fieldsync_migrations WHERE version >= 2", on: database.url)
         try await storage.prepare()

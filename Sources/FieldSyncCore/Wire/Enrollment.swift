@@ -24,9 +24,12 @@ public struct EnrollResponse: ProtocolMessage, Hashable {
     public var lease: ReceiptLease
     /// The server's wall clock (milliseconds since 1970), for the terminal's clock correction.
     public var serverTime: Int64
+    /// The server's Ed25519 public key for audit checkpoints (§8.7): raw 32 bytes, base64. Absent from a
+    /// server that signs none.
+    public var auditPublicKey: String?
 
     public init(replica: ReplicaID, credential: String, station: UnitID, scopes: [UnitID], lease: ReceiptLease,
-                serverTime: Int64, protocolVersion: Int = WireCoding.protocolVersion) {
+                serverTime: Int64, auditPublicKey: String? = nil, protocolVersion: Int = WireCoding.protocolVersion) {
         self.protocolVersion = protocolVersion
         self.replica = replica
         self.credential = credential
@@ -34,5 +37,6 @@ public struct EnrollResponse: ProtocolMessage, Hashable {
         self.scopes = scopes
         self.lease = lease
         self.serverTime = serverTime
+        self.auditPublicKey = auditPublicKey
     }
 }

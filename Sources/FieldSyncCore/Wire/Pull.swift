@@ -22,13 +22,17 @@ public struct PullPage: ProtocolMessage, Hashable {
     /// More changes wait: pull again with `cursor`.
     public var hasMore: Bool
     public var serverTime: Int64
+    /// The latest signed head of the server's audit chain (§8.7), on the last page of a pull; absent from
+    /// a server that signs none. The terminal verifies and keeps it.
+    public var auditCheckpoint: AuditCheckpoint?
 
     public init(records: [RecordState], cursor: String, hasMore: Bool, serverTime: Int64,
-                protocolVersion: Int = WireCoding.protocolVersion) {
+                auditCheckpoint: AuditCheckpoint? = nil, protocolVersion: Int = WireCoding.protocolVersion) {
         self.protocolVersion = protocolVersion
         self.records = records
         self.cursor = cursor
         self.hasMore = hasMore
         self.serverTime = serverTime
+        self.auditCheckpoint = auditCheckpoint
     }
 }

@@ -31,6 +31,7 @@ extension RecordStateJSON.Reader {
 
     mutating func pullPage() throws -> PullPage {
         var version: Int?, records: [RecordState]?, cursor: String?, hasMore: Bool?, serverTime: Int64?
+        var checkpoint: AuditCheckpoint?
         try members { reader, key in
             switch key {
             case "protocolVersion": version = Int(exactly: try reader.integer())
@@ -43,11 +44,32 @@ extension RecordStateJSON.Reader {
                 guard case .bool(let flag) = try reader.value() else { throw NotReadHere() }
                 hasMore = flag
             case "serverTime": serverTime = try reader.integer()
+            case "auditCheckpoint": checkpoint = try reader.auditCheckpoint()
             default: throw NotReadHere()
             }
         }
         guard let version, let records, let cursor, let hasMore, let serverTime else { throw NotReadHere() }
-        return PullPage(records: records, cursor: cursor, hasMore: hasMore, serverTime: serverTime, protocolVersion: version)
+        return PullPage(records: records, cursor: cursor, hasMore: hasMore, serverTime: serverTime,
+                        auditCheckpoint: checkpoint, protocolVersion: version)
+    }
+
+    /// A checkpoint is small and rare (last page only): its members are read the plain way.
+    mutating func auditCheckpoint() throws -> AuditCheckpoint {
+        var sequence: UInt64?, headHash: String?, at: Int64?, keyID: String?, signature: String?
+        try members { reader, key in
+            switch key {
+            case "sequence":
+                guard let value = UInt64(exactly: try reader.integer()) else { throw NotReadHere() }
+                sequence = value
+            case "headHash": headHash = try reader.string()
+            case "at": at = try reader.integer()
+            case "keyID": keyID = try reader.string()
+            case "signature": signature = try reader.string()
+            default: throw NotReadHere()
+            }
+        }
+        guard let sequence, let headHash, let at, let keyID, let signature else { throw NotReadHere() }
+        return AuditCheckpoint(sequence: sequence, headHash: headHash, at: at, keyID: keyID, signature: signature)
     }
 
     /// `data` is the buffer being read, for handing the push answer's bytes to `JSONDecoder`.

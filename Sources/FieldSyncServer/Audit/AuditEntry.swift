@@ -1,7 +1,7 @@
 /// What an audit entry says, before the chain gives it a sequence and a hash.
 public struct AuditDraft: Hashable, Sendable, Codable {
     public enum Kind: String, Hashable, Sendable, Codable {
-        case change, enrollmentTokenCreated, enrollment, revocation, adminRead, purge, roster
+        case change, enrollmentTokenCreated, enrollment, revocation, adminRead, purge, quarantine, roster
     }
 
     public var kind: Kind

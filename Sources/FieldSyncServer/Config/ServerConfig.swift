@@ -37,6 +37,9 @@ public struct ServerConfig: Hashable, Sendable {
     /// Most connections open at once from one peer address (a NAT in front of many terminals needs room).
     public var maxConnectionsPerAddress = 1_000
     public var logLevel = Logger.Level.info
+    /// The Ed25519 key that signs audit checkpoints, kept outside the database; created (0600) when absent.
+    /// nil (an empty `audit.signingKeyFile`) signs nothing.
+    public var auditSigningKeyFile: String? = "fieldsync-audit-signing.key"
     /// Limits, the admin token hash and the rate limit, as the service uses them.
     public var service = SyncService.Settings()
 
@@ -95,6 +98,8 @@ public struct ServerConfig: Hashable, Sendable {
         let burst = reader.double(forKey: "limits.rateLimit.burst", default: 100)
         service.rateLimit = rate > 0 ? RateLimiter.Policy(requestsPerSecond: rate, burst: max(1, burst)) : nil
         service.adminTokenHash = reader.string(forKey: "admin.tokenHash", isSecret: true)
+        let keyFile = reader.string(forKey: "audit.signingKeyFile", default: auditSigningKeyFile ?? "")
+        auditSigningKeyFile = keyFile.isEmpty ? nil : keyFile
         let level = reader.string(forKey: "log.level", default: logLevel.rawValue)
         guard let logLevel = Logger.Level(rawValue: level) else {
             throw ServerConfigError("log.level must be one of trace, debug, info, notice, warning, error, critical")

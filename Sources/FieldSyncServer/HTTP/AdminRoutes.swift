@@ -82,8 +82,7 @@ func addAdminRoutes(to group: RouterGroup<FieldSyncRequestContext>, service: Syn
     }
     group.get("/records/:id/history") { request, context in
         try admin(request, context)
-        let reason = request.uri.queryParameters["reason"].map(String.init) ?? ""
-        return try wire.respond(try await service.history(of: try recordID(context), reason: reason), to: request)
+        return try wire.respond(try await service.history(of: try recordID(context), reason: try reason(request)), to: request)
     }
     group.post("/records/:id/resolve") { request, context in
         try admin(request, context)
@@ -108,5 +107,15 @@ func addAdminRoutes(to group: RouterGroup<FieldSyncRequestContext>, service: Syn
     group.get("/audit/verify") { request, context in
         try admin(request, context)
         return try wire.respond(try await service.verifyAudit(), to: request)
+    }
+    // With a checkpoint kept outside the database: a chain cut below it or rewritten under it is found.
+    group.post("/audit/verify") { request, context in
+        try admin(request, context)
+        let message = try await body(AuditCheckpointExport.self, request)
+        return try wire.respond(try await service.verifyAudit(knownCheckpoint: message.checkpoint), to: request)
+    }
+    group.get("/audit/checkpoint") { request, context in
+        try admin(request, context)
+        return try wire.respond(try await service.latestAuditCheckpoint(), to: request)
     }
 }

@@ -29,9 +29,11 @@ public func buildApplication(service: SyncService, config: ServerConfig, logger:
 
 /// Opens the configured storage and builds the service over it.
 public func makeSyncService(config: ServerConfig) async throws -> SyncService {
+    let signer = try config.auditSigningKeyFile.map(AuditSigner.loadOrCreate(path:))
     switch config.backend {
     case .sqlite:
-        let storage = try SQLiteStorage(path: config.databasePath, writerCacheMegabytes: config.sqliteWriterCacheMegabytes)
+        let storage = try SQLiteStorage(path: config.databasePath, writerCacheMegabytes: config.sqliteWriterCacheMegabytes,
+                                        auditSigner: signer)
         try await storage.prepare()
         return SyncService(storage: storage, settings: config.service)
     case .postgres:
@@ -39,7 +41,7 @@ public func makeSyncService(config: ServerConfig) async throws -> SyncService {
             throw ServerConfigError("storage.backend postgres needs storage.postgresURL (FIELDSYNC_STORAGE_POSTGRES_URL)")
         }
         let storage = try PostgresStorage(url: url, maximumConnections: config.postgresMaxConnections,
-                                          timeout: .seconds(config.postgresTimeoutSeconds))
+                                          timeout: .seconds(config.postgresTimeoutSeconds), auditSigner: signer)
         do {
             try await storage.prepare()
         } catch let error as ServerConfigError {

@@ -98,7 +98,12 @@ struct WireBody: Sendable {
             if index > 0 { json.append(0x2C) }
             json.append(state)
         }
-        json.append(contentsOf: Array("],\"cursor\":\"\(page.cursor)\",\"hasMore\":\(page.hasMore),\"serverTime\":\(serverTime)}".utf8))
+        json.append(contentsOf: Array("],\"cursor\":\"\(page.cursor)\",\"hasMore\":\(page.hasMore),\"serverTime\":\(serverTime)".utf8))
+        if let checkpoint = page.auditCheckpoint, let encoded = try? JSONEncoder().encode(checkpoint) {
+            json.append(contentsOf: Array(",\"auditCheckpoint\":".utf8))
+            json.append(encoded)
+        }
+        json.append(0x7D)
         return json
     }
 }

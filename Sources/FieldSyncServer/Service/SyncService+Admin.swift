@@ -63,9 +63,16 @@ extension SyncService {
         return record
     }
 
-    /// History holds every value ever written, personal data included: reading it is audited first.
-    public func history(of id: RecordID, reason: String = "") async throws -> [HistoryEntry] {
-        try await auditRead(subject: id.rawValue, detail: "history" + (reason.isEmpty ? "" : ": " + reason))
+    /// History holds every value ever written, personal data included (names, national ids and phone numbers
+    /// of visited persons and reporters; the places and times of officers): reading it states a reason, like
+    /// reading a record, and the read is audited first with that reason. Every record type holds such data,
+    /// so every history read needs one.
+    public func history(of id: RecordID, reason: String) async throws -> [HistoryEntry] {
+        let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !reason.isEmpty else {
+            throw ServerError(.malformedRequest, "state the reason for reading this history: ?reason=...")
+        }
+        try await auditRead(subject: id.rawValue, detail: "history: " + reason)
         return try await guarded { try await storage.history(of: id) }
     }
 
@@ -101,19 +108,6 @@ extension SyncService {
     func auditRead(subject: String, detail: String) async throws {
         let draft = AuditDraft(kind: .adminRead, at: now, actor: "admin", subject: subject, detail: detail)
         _ = try await guarded { try await storage.appendAudit(draft) }
-    }
-
-    /// Walks the whole audit chain and reports the first altered, removed or inserted entry.
-    public func verifyAudit(pageSize: Int = 10_000) async throws -> AuditVerification {
-        var verifier = AuditVerifier()
-        var after: UInt64 = 0
-        while true {
-            let page = try await guarded { try await storage.auditEntries(after: after, limit: pageSize) }
-            guard let last = page.last else { break }
-            guard verifier.feed(page) else { break }
-            after = last.sequence
-        }
-        return verifier.verification
     }
 }
 

@@ -98,7 +98,8 @@ public final class SyncService: Sendable {
                                      leaseSize: settings.leaseSize, now: now)
         }
         return EnrollResponse(replica: replica, credential: credential, station: enrollment.device.station,
-                              scopes: enrollment.device.scopes, lease: enrollment.lease, serverTime: now)
+                              scopes: enrollment.device.scopes, lease: enrollment.lease, serverTime: now,
+                              auditPublicKey: storage.auditSigner?.publicKey)
     }
 
     /// The device behind a bearer credential. Revocation is checked on every request, so it takes
@@ -188,9 +189,14 @@ public final class SyncService: Sendable {
     public func pullStored(_ request: PullRequest, for device: Device) async throws -> StoredPage {
         let cursor = try Self.cursor(request.cursor)
         let limit = min(max(request.limit, 1), settings.pullPageCap)
-        let page = try await guarded { try await storage.pullPage(after: cursor, scopes: device.scopes, limit: limit) }
+        var page = try await guarded { try await storage.pullPage(after: cursor, scopes: device.scopes, limit: limit) }
         guard cursor <= page.head else {
             throw ServerError(.invalidCursor, "cursor \(cursor) lies beyond this server's changes (\(page.head)): pull from the beginning")
+        }
+        // The last page of a pull hands the terminal the latest signed audit head to keep (SPEC §8.7): one
+        // primary-key read per pull, not per page.
+        if !page.hasMore, storage.auditSigner != nil {
+            page.auditCheckpoint = try await guarded { try await storage.latestCheckpoint() }
         }
         metrics.pulledRecords.increment(by: page.states.count)
         metrics.pullLag.record(page.head - page.cursor)
@@ -201,7 +207,8 @@ public final class SyncService: Sendable {
         let page = try await pullStored(request, for: device)
         let decoder = JSONDecoder()
         let records = try page.states.map { try decoder.decode(RecordState.self, from: $0) }
-        return PullPage(records: records, cursor: String(page.cursor), hasMore: page.hasMore, serverTime: now)
+        return PullPage(records: records, cursor: String(page.cursor), hasMore: page.hasMore, serverTime: now,
+                        auditCheckpoint: page.auditCheckpoint)
     }
 
     /// Push then pull, so that the page includes the device's own accepted changes.

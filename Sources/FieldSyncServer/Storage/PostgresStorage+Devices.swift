@@ -155,20 +155,49 @@ extension PostgresStorage {
         var sequence: Int64
         var auditSequence: Int64
         var auditHash: String
+        /// The audit sequence when the lock was taken: a transaction that advanced it signs a checkpoint.
+        var lockedAuditSequence: Int64
+        /// The time of the last entry appended, which the checkpoint carries.
+        var lastAuditAt: Int64 = 0
+        /// The last head this node signed and committed, and the hash the chain holds at its sequence now
+        /// (nil: no such entry): `SignedHeadMemory` decides from them whether this transaction may sign.
+        var signedByThisNode: SignedHeadMemory.Head?
+        var foundAtSigned: String?
     }
 
-    /// Takes the commit-order lock (the `sync_head` row) and reads the heads. In READ COMMITTED a
-    /// `FOR UPDATE` that waited returns the row as the previous holder committed it.
+    /// Takes the commit-order lock (the `sync_head` row) and reads the heads, and the chain's hash at the
+    /// last head this node signed (same statement: no extra round trip). In READ COMMITTED a `FOR UPDATE`
+    /// that waited returns the row as the previous holder committed it.
     func lockHead(on connection: PostgresConnection) async throws -> Head {
-        let rows = try await fetch("SELECT seq, audit_seq, audit_hash FROM sync_head WHERE id = 1 FOR UPDATE",
-                                   as: (Int64, Int64, String).self, on: connection)
-        return Head(sequence: rows[0].0, auditSequence: rows[0].1, auditHash: rows[0].2)
+        let signed = signedHead.committed
+        let rows = try await fetch("""
+            SELECT h.seq, h.audit_seq, h.audit_hash, (SELECT a.hash FROM audit a WHERE a.seq = \(Int64(signed?.sequence ?? 0)))
+            FROM sync_head h WHERE h.id = 1 FOR UPDATE
+            """, as: (Int64, Int64, String, String?).self, on: connection)
+        return Head(sequence: rows[0].0, auditSequence: rows[0].1, auditHash: rows[0].2, lockedAuditSequence: rows[0].1,
+                    signedByThisNode: signed, foundAtSigned: rows[0].3)
     }
 
+    /// Stores the heads and, when the chain advanced, a key is configured and the chain still extends what
+    /// this node last signed, the signed checkpoint of the new audit head, in the same statement (no extra
+    /// round trip) and under the same lock.
     func storeHead(_ head: Head, on connection: PostgresConnection) async throws {
+        guard let auditSigner, head.auditSequence > head.lockedAuditSequence,
+              signedHead.maySign(expected: head.signedByThisNode, found: head.foundAtSigned) else {
+            try await connection.query("""
+                UPDATE sync_head SET seq = \(head.sequence), audit_seq = \(head.auditSequence), audit_hash = \(head.auditHash) WHERE id = 1
+                """, logger: logger)
+            return
+        }
+        let checkpoint = try auditSigner.sign(sequence: UInt64(head.auditSequence), headHash: head.auditHash, at: head.lastAuditAt)
         try await connection.query("""
+            WITH signed AS (
+                INSERT INTO audit_checkpoints (seq, head_hash, at, key_id, signature)
+                VALUES (\(head.auditSequence), \(checkpoint.headHash), \(checkpoint.at), \(checkpoint.keyID), \(checkpoint.signature)))
             UPDATE sync_head SET seq = \(head.sequence), audit_seq = \(head.auditSequence), audit_hash = \(head.auditHash) WHERE id = 1
             """, logger: logger)
+        // `transaction` tells the memory once this commits.
+        PendingSignedHead.current?.set(SignedHeadMemory.Head(sequence: UInt64(head.auditSequence), hash: head.auditHash))
     }
 
     func insertAudit(_ drafts: [AuditDraft], head: inout Head, on connection: PostgresConnection) async throws -> [AuditEntry] {
@@ -179,6 +208,7 @@ extension PostgresStorage {
             let entry = AuditChain.link(draft, sequence: UInt64(head.auditSequence + 1), previousHash: head.auditHash)
             head.auditSequence += 1
             head.auditHash = entry.hash
+            head.lastAuditAt = draft.at
             entries.append(entry)
         }
         try await connection.query("""

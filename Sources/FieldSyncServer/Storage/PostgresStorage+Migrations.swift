@@ -137,8 +137,26 @@ extension PostgresStorage {
             CROSS JOIN LATERAL generate_series(1, cardinality(p.parts)) AS n(n)
             """,
         ]),
+        // Audit checkpoints (AuditSigner): the signed heads of the chain, one per transaction that appended to it.
+        // History keeps each accepted state beside its delta, so that `audit verify` can re-derive every record's
+        // state (the join of its history states) and the audit entry can chain the state's digest. NULL when the
+        // delta is the state (a new record) and for changes stored before this migration. Quarantine rows written
+        // from now on have an audit entry (`chained`); older ones cannot be checked against the chain.
+        Migration(name: "v3 audit checkpoints, history states", statements: [
+            """
+            CREATE TABLE audit_checkpoints (
+                seq BIGINT PRIMARY KEY,
+                head_hash TEXT NOT NULL,
+                at BIGINT NOT NULL,
+                key_id TEXT NOT NULL,
+                signature TEXT NOT NULL
+            )
+            """,
+            "ALTER TABLE history ADD COLUMN state BYTEA",
+            "ALTER TABLE quarantine ADD COLUMN chained BOOLEAN NOT NULL DEFAULT false",
+        ]),
         // Officers per unit: a device's pushes may carry writes of officers on its unit's rosters only.
-        Migration(name: "roster", statements: [
+        Migration(name: "v4 roster", statements: [
             "CREATE TABLE roster (unit TEXT NOT NULL, officer TEXT NOT NULL, added_at BIGINT NOT NULL, PRIMARY KEY (unit, officer))",
         ]),
     ]

@@ -52,9 +52,7 @@ extension PostgresStorage {
             }
             try await insertChanges(plan.changes, sequences: sequences, batch: batch, on: connection)
             try await indexScopes(plan.changes, sequences: sequences, previous: currents, on: connection)
-            _ = try await insertAudit(zip(plan.changes, sequences).map { change, sequence in
-                PushPlan.auditDraft(for: change, sequence: UInt64(sequence), batch: batch)
-            }, head: &head, on: connection)
+            _ = try await insertAudit(plan.auditDrafts(sequences: sequences.map(UInt64.init), batch: batch), head: &head, on: connection)
             let results = plan.results(sequences: sequences.map(UInt64.init))
             try await connection.query("""
                 INSERT INTO batches (replica, batch_id, fingerprint, results, at)
@@ -163,8 +161,8 @@ extension PostgresStorage {
     private func insertQuarantine(_ refused: [PushPlan.Quarantined], batch: PushBatch, on connection: PostgresConnection) async throws {
         guard !refused.isEmpty else { return }
         try await connection.query("""
-            INSERT INTO quarantine (record_id, replica, batch_id, at, code, rejection, state)
-            SELECT record_id, \(batch.replica.rawValue), \(batch.batchID), \(batch.receivedAt), code, rejection, state
+            INSERT INTO quarantine (record_id, replica, batch_id, at, code, rejection, state, chained)
+            SELECT record_id, \(batch.replica.rawValue), \(batch.batchID), \(batch.receivedAt), code, rejection, state, true
             FROM unnest(\(refused.map(\.record.rawValue))::text[], \(refused.map(\.rejection.code.rawValue))::text[],
                         \(refused.map { ByteBuffer(data: $0.rejectionJSON) })::bytea[],
                         \(refused.map { ByteBuffer(data: $0.stateJSON) })::bytea[]) AS t(record_id, code, rejection, state)
@@ -188,10 +186,11 @@ extension PostgresStorage {
         guard !changes.isEmpty else { return }
         let ids = changes.map(\.state.id.rawValue)
         try await connection.query("""
-            INSERT INTO history (seq, record_id, replica, batch_id, authors, at, delta)
-            SELECT seq, record_id, \(batch.replica.rawValue), \(batch.batchID), authors, \(batch.receivedAt), delta
+            INSERT INTO history (seq, record_id, replica, batch_id, authors, at, delta, state)
+            SELECT seq, record_id, \(batch.replica.rawValue), \(batch.batchID), authors, \(batch.receivedAt), delta, NULLIF(state, ''::bytea)
             FROM unnest(\(sequences)::int8[], \(ids)::text[], \(changes.map(\.authors))::text[],
-                        \(changes.map { ByteBuffer(data: $0.deltaJSON) })::bytea[]) AS t(seq, record_id, authors, delta)
+                        \(changes.map { ByteBuffer(data: $0.deltaJSON) })::bytea[],
+                        \(changes.map { ByteBuffer(data: $0.historyStateJSON ?? Data()) })::bytea[]) AS t(seq, record_id, authors, delta, state)
             """, logger: logger)
         try await connection.query("""
             INSERT INTO records (id, type, seq, state, units, needs_person)

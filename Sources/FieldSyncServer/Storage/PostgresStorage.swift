@@ -33,14 +33,19 @@ public final class PostgresStorage: SyncStorage {
     let options: Options
     /// The longest one storage step may take, lease and retries of one attempt included (see `withDeadline`).
     let timeout: Duration
+    /// Signs the audit head at the end of every transaction that appends to the chain; nil signs nothing.
+    public let auditSigner: AuditSigner?
+    let signedHead = SignedHeadMemory()
     private let runTask: Task<Void, Never>
 
     /// The oldest database schema this build can run against is 1; a newer one is refused (SPEC §11).
     public static let schemaVersion = PostgresStorage.migrations.count
 
-    private init(configuration: PostgresClient.Configuration, timeout: Duration, logger: Logger, options: Options) {
+    private init(configuration: PostgresClient.Configuration, timeout: Duration, logger: Logger, options: Options,
+                 auditSigner: AuditSigner?) {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
+        self.auditSigner = auditSigner
         self.logger = logger
         self.options = options
         self.timeout = timeout
@@ -52,15 +57,17 @@ public final class PostgresStorage: SyncStorage {
     /// A step that takes longer than `timeout` (database down, stuck or unreachable) fails with
     /// `StorageTimeout`, which the service answers as `unavailable`.
     public convenience init(url: String, maximumConnections: Int = 20, timeout: Duration = .seconds(30),
-                            logger: Logger = Logger(label: "fieldsync.postgres")) throws {
-        try self.init(url: url, maximumConnections: maximumConnections, timeout: timeout, logger: logger, options: Options())
+                            logger: Logger = Logger(label: "fieldsync.postgres"), auditSigner: AuditSigner? = nil) throws {
+        try self.init(url: url, maximumConnections: maximumConnections, timeout: timeout, logger: logger, options: Options(),
+                      auditSigner: auditSigner)
     }
 
     package convenience init(url: String, maximumConnections: Int = 20, timeout: Duration = .seconds(30),
-                             logger: Logger = Logger(label: "fieldsync.postgres"), options: Options) throws {
+                             logger: Logger = Logger(label: "fieldsync.postgres"), options: Options,
+                             auditSigner: AuditSigner? = nil) throws {
         var configuration = try Self.configuration(url: url)
         configuration.options.maximumConnections = maximumConnections
-        self.init(configuration: configuration, timeout: timeout, logger: logger, options: options)
+        self.init(configuration: configuration, timeout: timeout, logger: logger, options: options, auditSigner: auditSigner)
     }
 
     /// Closes the pool's connections. The storage cannot be used afterwards.
@@ -103,12 +110,14 @@ public final class PostgresStorage: SyncStorage {
         while true {
             attempt += 1
             do {
-                return try await withConnection(bounded: bounded) { [logger] connection in
+                return try await withConnection(bounded: bounded) { [logger, signedHead] connection in
                     try await connection.query(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN",
                                                logger: logger)
                     do {
-                        let result = try await body(connection)
+                        let signed = PendingSignedHead()
+                        let result = try await PendingSignedHead.$current.withValue(signed) { try await body(connection) }
                         try await connection.query("COMMIT", logger: logger)
+                        if let head = signed.value { signedHead.confirm(head) }
                         return result
                     } catch {
                         // A lost connection took its transaction with it, and a query sent on it now may never

@@ -87,6 +87,8 @@ public struct StoredPage: Sendable {
     public var hasMore: Bool
     /// The latest change sequence when the page was read (for the pull-lag metric).
     public var head: UInt64
+    /// The latest signed audit checkpoint, on a pull's last page (the service adds it, not the storage).
+    public var auditCheckpoint: AuditCheckpoint?
 
     public init(states: [Data], cursor: UInt64, hasMore: Bool, head: UInt64) {
         self.states = states

@@ -1,4 +1,3 @@
-import Crypto
 import FieldSyncCore
 import Foundation
 
@@ -14,6 +13,12 @@ struct PushPlan {
         /// The writes new to the server (the whole state for a new record), for history.
         var deltaJSON: Data
         var deltaDigest: String
+        /// SHA-256 of `stateJSON`: chained in the change's audit entry, so that a rewritten `records.state` or
+        /// history state shows (SPEC §8.7, `audit verify`).
+        var stateDigest: String
+        /// The accepted state as history keeps it: nil when it is the delta (a new record).
+        var historyStateJSON: Data? { isNew ? nil : stateJSON }
+        var isNew: Bool
         /// The officers who wrote `delta`, sorted, comma-separated.
         var authors: String
         /// Every unit the record was ever scoped to, sorted, space-separated.
@@ -31,6 +36,9 @@ struct PushPlan {
         var rejection: Rejection
         var rejectionJSON: Data
         var stateJSON: Data
+        var stateDigest: String
+        /// The officers of the pusher's own writes in the refused state, sorted, comma-separated.
+        var authors: String
     }
 
     private enum Outcome {
@@ -113,9 +121,11 @@ struct PushPlan {
                 let reuse = isIncoming ? prepared : nil
                 let stateJSON = reuse?.json ?? RecordStateJSON.encode(state)
                 let deltaJSON = current == nil ? stateJSON : RecordStateJSON.encode(delta)
-                let deltaDigest = current == nil ? reuse?.sha256 ?? Self.sha256Hex(deltaJSON) : Self.sha256Hex(deltaJSON)
+                let stateDigest = reuse?.sha256 ?? Self.sha256Hex(stateJSON)
+                let deltaDigest = current == nil ? stateDigest : Self.sha256Hex(deltaJSON)
                 changes.append(Change(
                     state: state, stateJSON: stateJSON, deltaJSON: deltaJSON, deltaDigest: deltaDigest,
+                    stateDigest: stateDigest, isNew: current == nil,
                     authors: Set(delta.fields.values.joined().map(\.author.rawValue)).sorted().joined(separator: ","),
                     units: units.map(\.rawValue).sorted().joined(separator: " "),
                     newUnits: units.filter { current?.units.contains($0) != true }.sorted { $0.rawValue < $1.rawValue },
@@ -124,9 +134,12 @@ struct PushPlan {
             case .unchanged:
                 outcomes.append((incoming.id, .unchanged(current?.sequence ?? 0)))
             case .reject(let rejection, let visible):
+                let stateJSON = prepared?.json ?? RecordStateJSON.encode(incoming)
+                let own = incoming.fields.values.joined().filter { $0.dot.replica == batch.replica }
                 quarantined.append(Quarantined(record: incoming.id, rejection: rejection,
-                                               rejectionJSON: try encoder.encode(rejection),
-                                               stateJSON: prepared?.json ?? RecordStateJSON.encode(incoming)))
+                                               rejectionJSON: try encoder.encode(rejection), stateJSON: stateJSON,
+                                               stateDigest: prepared?.sha256 ?? Self.sha256Hex(stateJSON),
+                                               authors: Set(own.map(\.author.rawValue)).sorted().joined(separator: ",")))
                 outcomes.append((incoming.id, .rejected(rejection, current: visible)))
             }
         }
@@ -144,11 +157,26 @@ struct PushPlan {
         }
     }
 
-    /// The audit entry of a stored change.
+    /// The audit entry of a stored change: it chains the digests of the history row's delta and of the
+    /// accepted state (`ChangeDigests` reads them back).
     static func auditDraft(for change: Change, sequence: UInt64, batch: PushBatch) -> AuditDraft {
         AuditDraft(kind: .change, at: batch.receivedAt, actor: change.authors, replica: batch.replica.rawValue,
                    subject: change.state.id.rawValue,
-                   detail: "seq \(sequence) batch \(batch.batchID) delta sha256:\(change.deltaDigest)")
+                   detail: "seq \(sequence) batch \(batch.batchID) delta sha256:\(change.deltaDigest) state sha256:\(change.stateDigest)")
+    }
+
+    /// The audit entry of a refused change: quarantine rows are chained like accepted changes.
+    static func auditDraft(for refused: Quarantined, batch: PushBatch) -> AuditDraft {
+        AuditDraft(kind: .quarantine, at: batch.receivedAt, actor: refused.authors, replica: batch.replica.rawValue,
+                   subject: refused.record.rawValue,
+                   detail: "batch \(batch.batchID) rejected \(refused.rejection.code.rawValue) state sha256:\(refused.stateDigest)")
+    }
+
+    /// Every audit entry of the plan, once `changes[i]` was stored under `sequences[i]`: changes in sequence
+    /// order, then refusals.
+    func auditDrafts(sequences: [UInt64], batch: PushBatch) -> [AuditDraft] {
+        zip(changes, sequences).map { Self.auditDraft(for: $0, sequence: $1, batch: batch) }
+            + quarantined.map { Self.auditDraft(for: $0, batch: batch) }
     }
 
     /// The receipt number of an incident report, which names one case only.
@@ -177,7 +205,7 @@ struct PushPlan {
     }
 
     static func sha256Hex(_ data: Data) -> String {
-        AuditChain.hex(SHA256.hash(data: data))
+        AuditChain.sha256Hex(data)
     }
 
     static func encodeResults(_ results: [RecordResult]) throws -> Data {

@@ -6,8 +6,9 @@ extension SQLiteStorage {
     public func record(_ id: RecordID, audit: AuditDraft?) async throws -> StoredRecord? {
         if let audit {
             return try await pool.write { db in
-                var chain = try AuditAppender(db)
+                var chain = try AuditAppender(db, signer: auditSigner, memory: signedHead)
                 try chain.append(audit)
+                try chain.seal()
                 return try Self.storedRecord(db, id: id)
             }
         }
@@ -56,8 +57,9 @@ extension SQLiteStorage {
                 try db.execute(sql: "DELETE FROM \(table) WHERE \(column) = ?", arguments: [id.rawValue])
             }
             try db.execute(sql: "DELETE FROM record_units WHERE record_id = ?", arguments: [id.rawValue])
-            var chain = try AuditAppender(db)
+            var chain = try AuditAppender(db, signer: auditSigner, memory: signedHead)
             try chain.append(audit)
+            try chain.seal()
         }
     }
 }

@@ -104,8 +104,26 @@ extension SQLiteStorage {
         }
         // Pulls read their scope's changes by index instead of walking every change (SQLiteStorage+Scopes).
         migrator.registerMigration("v3") { db in try createScopeIndex(db) }
+        // Audit checkpoints (AuditSigner): the signed heads of the chain, one per transaction that appended to it.
+        // History keeps each accepted state beside its delta, so that `audit verify` can re-derive every record's
+        // state (the join of its history states) and the audit entry can chain the state's digest. NULL when the
+        // delta is the state (a new record) and for changes stored before this migration. Quarantine rows written
+        // from now on have an audit entry (`chained`); older ones cannot be checked against the chain.
+        migrator.registerMigration("v4") { db in
+            try db.execute(sql: """
+                CREATE TABLE audit_checkpoints (
+                    seq INTEGER PRIMARY KEY,
+                    head_hash TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    key_id TEXT NOT NULL,
+                    signature TEXT NOT NULL
+                );
+                ALTER TABLE history ADD COLUMN state BLOB;
+                ALTER TABLE quarantine ADD COLUMN chained INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
         // Officers per unit: a device's pushes may carry writes of officers on its unit's rosters only.
-        migrator.registerMigration("v5-roster") { db in
+        migrator.registerMigration("v5") { db in
             try db.execute(sql: """
                 CREATE TABLE roster (
                     unit TEXT NOT NULL,

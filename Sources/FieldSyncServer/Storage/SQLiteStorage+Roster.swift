@@ -9,8 +9,9 @@ extension SQLiteStorage {
                 try db.execute(sql: "INSERT INTO roster (unit, officer, added_at) VALUES (?, ?, ?)",
                                arguments: [unit.rawValue, officer.rawValue, now])
             }
-            var chain = try AuditAppender(db)
+            var chain = try AuditAppender(db, signer: auditSigner, memory: signedHead)
             try chain.append(audit)
+            try chain.seal()
         }
     }
 

@@ -19,14 +19,15 @@ extension SQLiteStorage {
                 try String.fetchOne(db, sql: "SELECT record_id FROM receipt_numbers WHERE number = ?", arguments: [number]).map(RecordID.init)
             }, admit: admit)
             let previous = Dictionary(currents.compactMap { $0.map { ($0.state.id, $0) } }, uniquingKeysWith: { first, _ in first })
-            var chain = try AuditAppender(db)
+            var chain = try AuditAppender(db, signer: auditSigner, memory: signedHead)
             var sequences: [UInt64] = []
             sequences.reserveCapacity(plan.changes.count)
             for change in plan.changes {
                 let id = change.state.id.rawValue
                 try db.cachedStatement(sql: """
-                    INSERT INTO history (record_id, replica, batch_id, authors, at, delta) VALUES (?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [id, batch.replica.rawValue, batch.batchID, change.authors, batch.receivedAt, change.deltaJSON])
+                    INSERT INTO history (record_id, replica, batch_id, authors, at, delta, state) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [id, batch.replica.rawValue, batch.batchID, change.authors, batch.receivedAt, change.deltaJSON,
+                                             change.historyStateJSON])
                 let sequence = db.lastInsertedRowID
                 try db.cachedStatement(sql: """
                     INSERT INTO records (id, type, seq, state, units, needs_person) VALUES (?, ?, ?, ?, ?, ?)
@@ -42,15 +43,16 @@ extension SQLiteStorage {
                 if let number = change.receiptNumber {
                     try db.execute(sql: "INSERT INTO receipt_numbers (number, record_id) VALUES (?, ?)", arguments: [number, id])
                 }
-                try chain.append(PushPlan.auditDraft(for: change, sequence: UInt64(sequence), batch: batch))
                 sequences.append(UInt64(sequence))
             }
             for refused in plan.quarantined {
                 try db.cachedStatement(sql: """
-                    INSERT INTO quarantine (record_id, replica, batch_id, at, code, rejection, state) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO quarantine (record_id, replica, batch_id, at, code, rejection, state, chained) VALUES (?, ?, ?, ?, ?, ?, ?, 1)
                     """).execute(arguments: [refused.record.rawValue, batch.replica.rawValue, batch.batchID, batch.receivedAt,
                                              refused.rejection.code.rawValue, refused.rejectionJSON, refused.stateJSON])
             }
+            for draft in plan.auditDrafts(sequences: sequences, batch: batch) { try chain.append(draft) }
+            try chain.seal()
             let results = plan.results(sequences: sequences)
             try db.execute(sql: "INSERT INTO batches (replica, batch_id, fingerprint, results, at) VALUES (?, ?, ?, ?, ?)",
                            arguments: [batch.replica.rawValue, batch.batchID, batch.fingerprint,

@@ -8,6 +8,9 @@ import GRDB
 public final class SQLiteStorage: SyncStorage {
     public let path: String
     let pool: DatabasePool
+    /// Signs the audit head at the end of every transaction that appends to the chain; nil signs nothing.
+    public let auditSigner: AuditSigner?
+    let signedHead = SignedHeadMemory()
 
     /// The default page cache of the writer connection, in MiB (see `init`): SQLite's own default. A
     /// 64 MiB cache did not change the cost of scattered edits on a store of 10^6 records (BENCHMARKS.md,
@@ -17,8 +20,10 @@ public final class SQLiteStorage: SyncStorage {
     /// `writerCacheMegabytes` sizes the page cache of the one writer connection (readers keep SQLite's
     /// 2 MB default each): every push probes the records, receipt-number, unit and scope B-trees, and
     /// once the store outgrows the cache those probes become page copies from the OS cache.
-    public init(path: String, writerCacheMegabytes: Int = SQLiteStorage.defaultWriterCacheMegabytes) throws {
+    public init(path: String, writerCacheMegabytes: Int = SQLiteStorage.defaultWriterCacheMegabytes,
+                auditSigner: AuditSigner? = nil) throws {
         self.path = path
+        self.auditSigner = auditSigner
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -43,8 +48,9 @@ public final class SQLiteStorage: SyncStorage {
             try db.execute(sql: """
                 INSERT INTO enrollment_tokens (token_hash, station, created_at, expires_at) VALUES (?, ?, ?, ?)
                 """, arguments: [token.tokenHash, token.station.rawValue, token.createdAt, token.expiresAt])
-            var chain = try AuditAppender(db)
+            var chain = try AuditAppender(db, signer: auditSigner, memory: signedHead)
             try chain.append(audit)
+            try chain.seal()
         }
     }
 
@@ -66,10 +72,11 @@ public final class SQLiteStorage: SyncStorage {
                 INSERT INTO devices (replica, name, station, credential_hash, enrolled_at) VALUES (?, ?, ?, ?, ?)
                 """, arguments: [device.replica.rawValue, device.name, station.rawValue, Data(registration.credentialHash), now])
             let lease = try Self.allocateLease(db, device: device, size: leaseSize, now: now)
-            var chain = try AuditAppender(db)
+            var chain = try AuditAppender(db, signer: auditSigner, memory: signedHead)
             try chain.append(AuditDraft(kind: .enrollment, at: now, actor: "token:" + tokenHash.prefix(12),
                                         replica: device.replica.rawValue, subject: station.rawValue,
                                         detail: "enrolled '\(device.name)'; receipt lease \(lease.prefix) \(lease.first)...\(lease.last)"))
+            try chain.seal()
             return Enrollment(device: device, lease: lease)
         }
     }
@@ -97,8 +104,9 @@ public final class SQLiteStorage: SyncStorage {
             guard device.revokedAt == nil else { return device }
             try db.execute(sql: "UPDATE devices SET revoked_at = ? WHERE replica = ?", arguments: [now, replica.rawValue])
             device.revokedAt = now
-            var chain = try AuditAppender(db)
+            var chain = try AuditAppender(db, signer: auditSigner, memory: signedHead)
             try chain.append(audit)
+            try chain.seal()
             return device
         }
     }
@@ -139,8 +147,10 @@ public final class SQLiteStorage: SyncStorage {
 
     public func appendAudit(_ draft: AuditDraft) async throws -> AuditEntry {
         try await pool.write { db in
-            var chain = try AuditAppender(db)
-            return try chain.append(draft)
+            var chain = try AuditAppender(db, signer: auditSigner, memory: signedHead)
+            let entry = try chain.append(draft)
+            try chain.seal()
+            return entry
         }
     }
 
@@ -159,13 +169,21 @@ public final class SQLiteStorage: SyncStorage {
 }
 
 /// Appends audit entries inside one write transaction, keeping the chain's head in memory between them.
+/// `seal()` ends the transaction's part of the chain: it signs the new head (when a signer is configured).
 struct AuditAppender {
     private let db: Database
+    private let signer: AuditSigner?
+    private let memory: SignedHeadMemory
     private var sequence: UInt64
     private var head: String
+    private let startSequence: UInt64
+    private let startHead: String
+    private var lastAt: Int64 = 0
 
-    init(_ db: Database) throws {
+    init(_ db: Database, signer: AuditSigner?, memory: SignedHeadMemory) throws {
         self.db = db
+        self.signer = signer
+        self.memory = memory
         if let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1") {
             sequence = UInt64(row["seq"] as Int64)
             head = row["hash"]
@@ -173,6 +191,8 @@ struct AuditAppender {
             sequence = 0
             head = AuditChain.genesisHash
         }
+        startSequence = sequence
+        startHead = head
     }
 
     @discardableResult
@@ -186,6 +206,28 @@ struct AuditAppender {
                                           draft.subject, draft.detail, entry.previousHash, entry.hash])
         sequence = entry.sequence
         head = entry.hash
+        lastAt = draft.at
         return entry
+    }
+
+    /// Signs and stores the checkpoint of the head, if this transaction appended anything and the chain
+    /// still extends the last head this storage signed (`SignedHeadMemory`).
+    func seal() throws {
+        guard let signer, sequence > startSequence else { return }
+        let found: String?
+        let known = memory.committed
+        switch known {
+        case nil: found = nil
+        case let known? where known.sequence == startSequence: found = startHead
+        case let known? where known.sequence < startSequence:
+            found = try String.fetchOne(db, sql: "SELECT hash FROM audit WHERE seq = ?", arguments: [Int64(known.sequence)])
+        case .some: found = nil
+        }
+        guard memory.maySign(expected: known, found: found) else { return }
+        let checkpoint = try signer.sign(sequence: sequence, headHash: head, at: lastAt)
+        try db.cachedStatement(sql: "INSERT INTO audit_checkpoints (seq, head_hash, at, key_id, signature) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [Int64(checkpoint.sequence), checkpoint.headHash, checkpoint.at, checkpoint.keyID, checkpoint.signature])
+        let signed = SignedHeadMemory.Head(sequence: sequence, hash: head)
+        db.afterNextTransaction(onCommit: { [memory] _ in memory.confirm(signed) })
     }
 }

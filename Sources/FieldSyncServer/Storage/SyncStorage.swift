@@ -64,4 +64,23 @@ public protocol SyncStorage: Sendable {
     func appendAudit(_ draft: AuditDraft) async throws -> AuditEntry
     /// Audit entries in sequence order after `sequence`.
     func auditEntries(after sequence: UInt64, limit: Int) async throws -> [AuditEntry]
+    /// The key that signs a checkpoint of the chain's head in every transaction that appends to it.
+    var auditSigner: AuditSigner? { get }
+    /// Why this storage stopped signing (the chain no longer extends the head it last signed), nil while it signs.
+    var auditSigningRefusal: String? { get }
+    /// The signed checkpoint of the highest audit sequence, if any.
+    func latestCheckpoint() async throws -> AuditCheckpoint?
+    /// Stored checkpoints in sequence order after `sequence`.
+    func checkpoints(after sequence: UInt64, limit: Int) async throws -> [AuditCheckpoint]
+
+    // MARK: Verification (`audit verify`)
+
+    /// History rows as stored, in change-sequence order after `sequence`.
+    func historyRows(after sequence: UInt64, limit: Int) async throws -> [StoredHistoryRow]
+    /// Records as stored, in id order after `id` (nil: from the first), each with its history rows in sequence order.
+    func recordsWithHistory(after id: RecordID?, limit: Int) async throws -> [StoredRecordRows]
+    /// The first history row (by sequence) whose record has no stored state, if any.
+    func firstHistoryWithoutRecord() async throws -> StoredHistoryRow?
+    /// Quarantine rows written with an audit entry (`chained`), in id order after `id`.
+    func chainedQuarantineRows(after id: Int64, limit: Int) async throws -> [StoredQuarantineRow]
 }

@@ -14,12 +14,12 @@ struct HistoryCommand: AsyncParsableCommand {
 
             Examples:
               fieldsync history 5616524d-126c-4192-90f2-1f6a4c0e1bc7 --reason "case review"
-              fieldsync history 5616524d-126c-4192-90f2-1f6a4c0e1bc7 --json | jq '.[].authors'
+              fieldsync history 5616524d-126c-4192-90f2-1f6a4c0e1bc7 --reason "case review" --json | jq '.[].authors'
             """)
 
     @OptionGroup var admin: AdminOptions
     @Argument(help: "The record id.") var record: String
-    @Option(help: "Why you read this record (kept in the audit chain).") var reason = "fieldsync history"
+    @Option(help: "Why you read this record (required; kept in the audit chain).") var reason: String
 
     func run() async throws {
         let client = try admin.client()

@@ -111,9 +111,21 @@ struct DemoChecks: Sendable {
         say(Text.heading("10. Audit chain"))
         let audit = try await service.verifyAudit()
         let intact = audit.problem == nil
-        say(intact ? "Verified \(audit.entriesChecked) entries: every entry hashes its predecessor; head \(audit.headHash.prefix(16))…"
+        say(intact ? "Verified \(audit.entriesChecked) entries: every entry hashes its predecessor; head \(audit.headHash.prefix(16))…, "
+                   + "signed through entry \(audit.signedThrough.map(String.init) ?? "none"); \(audit.historyRowsChecked) history rows match "
+                   + "their entries and \(audit.recordsChecked) records their history."
                    : "BROKEN at entry \(audit.firstBadSequence.map(String.init) ?? "?"): \(audit.problem?.rawValue ?? "")")
         if !intact { problems.append("the audit chain does not verify") }
+        // Every terminal keeps the signed head it last pulled: copies the server's operators do not hold.
+        let kept = try cast.all.compactMap { try $0.store.auditCheckpoint }
+        if let oldest = kept.min(by: { $0.sequence < $1.sequence }), kept.count == cast.all.count {
+            let against = try await service.verifyAudit(knownCheckpoint: oldest)
+            say("Each of the \(kept.count) terminals keeps a signed audit head (entries \(oldest.sequence)...\(kept.map(\.sequence).max() ?? 0)); "
+                + (against.problem == nil ? "the chain still covers the oldest one." : "the chain does NOT cover the oldest one."))
+            if against.problem != nil { problems.append("the audit chain does not cover a terminal's checkpoint") }
+        } else {
+            problems.append("only \(kept.count) of \(cast.all.count) terminals keep a signed audit head")
+        }
 
         return DemoOutcome(converged: problems.isEmpty, problems: problems, terminals: rows, concurrentFields: fields.count,
                            decidedByPolicy: decided, resolvedByPerson: resolved, rejectedChanges: rejectedTotal,

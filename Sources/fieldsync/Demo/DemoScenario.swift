@@ -78,7 +78,8 @@ struct DemoScenario: Sendable {
         config.databasePath = directory.appendingPathComponent("server.sqlite").path
         config.service.adminTokenHash = AdminToken.generate().verifier
         config.logLevel = .error
-        let storage = try SQLiteStorage(path: config.databasePath)
+        // The audit head is signed as by a configured server, with a key that lives as long as the demo.
+        let storage = try SQLiteStorage(path: config.databasePath, auditSigner: .ephemeral())
         try await storage.prepare()
         var logger = Logger(label: "fieldsync.demo.server")
         logger.logLevel = .error
