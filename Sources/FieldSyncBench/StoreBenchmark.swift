@@ -24,7 +24,8 @@ enum StoreBenchmark {
         defer { if ownDirectory { try? FileManager.default.removeItem(atPath: directory) } }
 
         print("FieldSyncStore benchmark: \(recordCount) records, pages of \(pageSize), in \(directory)")
-        let store = try TerminalStore(path: directory + "/bench.sqlite", keyFile: directory + "/bench.key")
+        let store = try TerminalStore(path: directory + "/bench.sqlite", access: .create(officer: OfficerID("A12345"), passphrase: "bench"),
+                                      keys: StoreKeys(cost: .fast))
         try store.saveEnrollment(EnrollResponse(
             replica: ReplicaID("T-BENCH-1"), credential: "bench", station: UnitID("KH.P03.S012"),
             scopes: [UnitID("KH.P03.S012")], lease: ReceiptLease(prefix: "KH.P03.S012", first: 1, last: 10_000_000),

@@ -37,7 +37,12 @@ struct StormTerminal: Sendable {
     /// jurisdiction, which makes it visible there too. Three officers share the terminal.
     static func make(index: Int, enrollment: EnrollResponse, stations: [UnitID], recordsEach: Int,
                      directory: String) throws -> StormTerminal {
-        let store = try TerminalStore(path: "\(directory)/t\(index).sqlite", keyFile: "\(directory)/t\(index).key")
+        // Three officers share the terminal and sign in in turn; scrypt at a token cost keeps setup quick.
+        let officers = (0..<3).map { OfficerID(String(format: "KH%05d", index * 3 + $0)) }
+        let keys = StoreKeys(cost: KeyDerivationCost(rounds: 1 << 4, blockSize: 1))
+        let store = try TerminalStore(path: "\(directory)/t\(index).sqlite", access: .create(officer: officers[0], passphrase: "storm"),
+                                      keys: keys)
+        for officer in officers.dropFirst() { try store.addOfficer(officer, passphrase: "storm") }
         try store.saveEnrollment(enrollment)
         let station = enrollment.station
         let neighbour = stations[(stations.firstIndex(of: station)! + 1) % stations.count]
@@ -45,6 +50,7 @@ struct StormTerminal: Sendable {
         var created: [RecordState] = []
         for number in 0..<recordsEach {
             let officer = OfficerID(String(format: "KH%05d", index * 3 + number % 3))
+            if store.signedInOfficer != officer { try store.signIn(officer, passphrase: "storm") }
             let record: StoredRecord
             switch number % 10 {
             case 0..<6:

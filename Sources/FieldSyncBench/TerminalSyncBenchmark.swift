@@ -39,7 +39,8 @@ enum TerminalSyncBenchmark {
         let transport = HTTPTransport(baseURL: URL(string: "http://127.0.0.1:\(server.port)")!, timeout: 120)
 
         // 1. A terminal that wrote `offline` records offline syncs: push batches of 500, then pulls its own back.
-        let workerStore = try TerminalStore(path: directory.path + "/worker.sqlite", keyFile: directory.path + "/worker.key")
+        let workerStore = try TerminalStore(path: directory.path + "/worker.sqlite",
+                                            access: .create(officer: OfficerID("A12345"), passphrase: "bench"), keys: StoreKeys(cost: .fast))
         try workerStore.saveEnrollment(worker)
         for index in 0..<offline {
             var visit = StoreBenchmark.visit(index)
@@ -56,7 +57,8 @@ enum TerminalSyncBenchmark {
                      offline, pushSeconds, Double(offline) / pushSeconds, pushed.roundTrips))
 
         // 2. A fresh terminal of the busy station: its whole history, pages of 1,000, memory sampled.
-        let freshStore = try TerminalStore(path: directory.path + "/fresh.sqlite", keyFile: directory.path + "/fresh.key")
+        let freshStore = try TerminalStore(path: directory.path + "/fresh.sqlite",
+                                           access: .create(officer: OfficerID("A12345"), passphrase: "bench"), keys: StoreKeys(cost: .fast))
         try freshStore.saveEnrollment(fresh)
         let sampler = MemorySampler()
         let initialStart = ContinuousClock.now

@@ -1,3 +1,4 @@
+import FieldSyncStore
 import Foundation
 import Logging
 
@@ -6,10 +7,19 @@ import Logging
 public struct ClientConfig: Codable, Sendable, Hashable {
     /// The server's base URL, e.g. `https://sync.kh.police.example:8740`.
     public var serverURL: String
-    /// The terminal's SQLite store (created on first use).
+    /// The terminal's SQLite store, created by its first officer (`fieldsync officer add --first`). Its
+    /// directory is made 0700; its keyring is `<storePath>.keyring`.
     public var storePath: String
-    /// The AES key file of the store (created with the store; keep it on another partition if you can).
+    /// A v3 store's AES key file (before records were sealed at rest): read once, when the store's first
+    /// officer is added, to seal the store under the new data key; then destroyed. Unused otherwise.
     public var keyFile: String
+    /// Where a signed-in officer's session lives for the terminal's processes. Must be RAM-only (tmpfs),
+    /// so that a powered-off terminal holds no usable key.
+    public var sessionDirectory: String
+    /// The scrypt cost (N, r, p) of the key-encryption key of officers added on this terminal.
+    public var scryptRounds: Int
+    public var scryptBlockSize: Int
+    public var scryptParallelism: Int
     /// The name this terminal enrolls under; administrators see it in `fieldsync admin devices`.
     public var deviceName: String
     /// A one-time enrollment token from `fieldsync admin enroll`; used once, when the store is not enrolled.
@@ -33,14 +43,20 @@ public struct ClientConfig: Codable, Sendable, Hashable {
     /// system's bundle is then not trusted. nil: the system's bundle.
     public var caFile: String?
 
-    public init(serverURL: String = "http://127.0.0.1:8740", storePath: String = "fieldsync-terminal.sqlite",
-                keyFile: String = "fieldsync-terminal.key", deviceName: String = ProcessInfo.processInfo.hostName,
+    public init(serverURL: String = "http://127.0.0.1:8740", storePath: String = "fieldsync-terminal/terminal.sqlite",
+                keyFile: String = "fieldsync-terminal.key", sessionDirectory: String = "/run/fieldsync",
+                scryptRounds: Int = KeyDerivationCost.standard.rounds, scryptBlockSize: Int = KeyDerivationCost.standard.blockSize,
+                scryptParallelism: Int = KeyDerivationCost.standard.parallelism, deviceName: String = ProcessInfo.processInfo.hostName,
                 enrollmentToken: String? = nil, defaultOfficer: String? = nil, statusFile: String = "fieldsync-status.json",
                 requestTimeoutSeconds: Double = 30, syncIntervalSeconds: Double = 300, backoffBaseSeconds: Double = 2,
                 backoffCapSeconds: Double = 300, batchSize: Int = 500, pageSize: Int = 1_000, logLevel: String = "info") {
         self.serverURL = serverURL
         self.storePath = storePath
         self.keyFile = keyFile
+        self.sessionDirectory = sessionDirectory
+        self.scryptRounds = scryptRounds
+        self.scryptBlockSize = scryptBlockSize
+        self.scryptParallelism = scryptParallelism
         self.deviceName = deviceName
         self.enrollmentToken = enrollmentToken
         self.defaultOfficer = defaultOfficer
@@ -61,7 +77,12 @@ public struct ClientConfig: Codable, Sendable, Hashable {
             try keys.decodeIfPresent(T.self, forKey: key) ?? fallback
         }
         self.init(serverURL: try value(.serverURL, defaults.serverURL), storePath: try value(.storePath, defaults.storePath),
-                  keyFile: try value(.keyFile, defaults.keyFile), deviceName: try value(.deviceName, defaults.deviceName),
+                  keyFile: try value(.keyFile, defaults.keyFile),
+                  sessionDirectory: try value(.sessionDirectory, defaults.sessionDirectory),
+                  scryptRounds: try value(.scryptRounds, defaults.scryptRounds),
+                  scryptBlockSize: try value(.scryptBlockSize, defaults.scryptBlockSize),
+                  scryptParallelism: try value(.scryptParallelism, defaults.scryptParallelism),
+                  deviceName: try value(.deviceName, defaults.deviceName),
                   enrollmentToken: try keys.decodeIfPresent(String.self, forKey: .enrollmentToken),
                   defaultOfficer: try keys.decodeIfPresent(String.self, forKey: .defaultOfficer),
                   statusFile: try value(.statusFile, defaults.statusFile),
@@ -74,7 +95,7 @@ public struct ClientConfig: Codable, Sendable, Hashable {
         caFile = try keys.decodeIfPresent(String.self, forKey: .caFile)
     }
 
-    /// Reads `path`; relative store, key and status paths are taken relative to the file's directory,
+    /// Reads `path`; relative store, key, session and status paths are taken relative to the file's directory,
     /// so a configuration directory can be moved as a whole.
     public static func load(path: String) throws -> ClientConfig {
         let data: Data
@@ -91,6 +112,7 @@ public struct ClientConfig: Codable, Sendable, Hashable {
         }
         config.storePath = resolve(config.storePath)
         config.keyFile = resolve(config.keyFile)
+        config.sessionDirectory = resolve(config.sessionDirectory)
         config.statusFile = resolve(config.statusFile)
         config.caFile = config.caFile.map(resolve)
         if let caFile = config.caFile, !FileManager.default.isReadableFile(atPath: caFile) {
@@ -102,6 +124,16 @@ public struct ClientConfig: Codable, Sendable, Hashable {
     public var backoff: Backoff {
         Backoff(baseMilliseconds: max(Int64(backoffBaseSeconds * 1_000), 1),
                 capMilliseconds: max(Int64(backoffCapSeconds * 1_000), max(Int64(backoffBaseSeconds * 1_000), 1)))
+    }
+
+    /// The store's key settings. - Throws: `.configuration` for scrypt parameters scrypt refuses.
+    public func storeKeys() throws -> StoreKeys {
+        guard scryptRounds > 1, scryptRounds & (scryptRounds - 1) == 0, scryptBlockSize > 0, scryptParallelism > 0 else {
+            throw ClientError(.configuration, "scryptRounds must be a power of two above 1, scryptBlockSize and scryptParallelism positive")
+        }
+        return StoreKeys(sessionDirectory: sessionDirectory,
+                         cost: KeyDerivationCost(rounds: scryptRounds, blockSize: scryptBlockSize, parallelism: scryptParallelism),
+                         legacyKeyFile: keyFile)
     }
 
     public var loggerLevel: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }

@@ -14,15 +14,22 @@ import Synchronization
 /// either committed or retried by the next start, then returns. A revocation ends the daemon: the
 /// engine has wiped the store and there is nothing left to sync. So does a terminal that is not
 /// enrolled and has no token: no retry can fix that.
+///
+/// While nobody is signed in (a round throws `StoreError.locked`) the daemon holds no key: it says
+/// `locked` in its status, and tries again every `lockedPoll`, so a sign-in is picked up within it.
+/// Nothing is lost meanwhile: the outbox stays in the store.
 public final class SyncDaemon: Service, Sendable {
     public struct Timing: Sendable {
         /// Sync at least this often while nothing changes locally.
         public var interval: Duration
         public var backoff: Backoff
+        /// How often a locked daemon looks for a sign-in.
+        public var lockedPoll: Duration
 
-        public init(interval: Duration, backoff: Backoff) {
+        public init(interval: Duration, backoff: Backoff, lockedPoll: Duration = .seconds(2)) {
             self.interval = interval
             self.backoff = backoff
+            self.lockedPoll = lockedPoll
         }
     }
 
@@ -106,6 +113,13 @@ public final class SyncDaemon: Service, Sendable {
                 write(status)
                 logger.critical("device revoked: the store has been wiped; the daemon stops", metadata: ["reason": "\(error.message)"])
                 return
+            } catch let error as StoreError where error.code == .locked {
+                // Not a failure: no backoff, no error; the next look for a sign-in is soon.
+                failures = 0
+                status = refreshed(status, state: .locked)
+                status.lastError = nil
+                delay = timing.lockedPoll
+                logger.debug("nobody is signed in; waiting for a sign-in")
             } catch let error as ClientError where error.code == .notEnrolled || error.code == .configuration {
                 // Retrying cannot help: a person must fix the configuration, then start the daemon again.
                 status.state = .stopped

@@ -5,6 +5,8 @@ import Foundation
 public struct SyncStatus: Codable, Sendable, Hashable {
     public enum State: String, Codable, Sendable {
         case idle, syncing, backingOff, revoked, stopped
+        /// Nobody is signed in: the daemon holds no key and waits for a sign-in; nothing is lost.
+        case locked
     }
 
     public var state: State
@@ -23,6 +25,8 @@ public struct SyncStatus: Codable, Sendable, Hashable {
     /// written before it was counted).
     public var heldRecords: Int?
     public var leaseRemaining: Int64
+    /// The officer signed in (nil while locked, and in files written before sign-in existed).
+    public var signedIn: String?
     public var lastReport: SyncEngine.Report?
 
     public init(state: State, deviceName: String, lastAttemptAt: Int64? = nil, lastSuccessAt: Int64? = nil,
@@ -45,8 +49,9 @@ public struct SyncStatus: Codable, Sendable, Hashable {
     public func write(to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        // Atomic: `fieldsync status` never reads half a file.
+        // Atomic: `fieldsync status` never reads half a file. Owner-only, like everything the terminal keeps.
         try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+        _ = chmod(path, 0o600)
     }
 
     public static func read(from path: String) throws -> SyncStatus {

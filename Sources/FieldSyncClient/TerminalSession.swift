@@ -4,17 +4,21 @@ import Foundation
 
 /// A terminal as its configuration describes it: the store, the HTTP transport and the engine, with
 /// enrollment on first use. `fieldsync sync`, the daemon and the record commands all start here.
+///
+/// The store opens with the officer's session (`.session`: another process signed in, e.g.
+/// `fieldsync officer login`), or `.locked` for the daemon, which follows sign-ins and sign-outs with
+/// `TerminalStore.refreshSession()` before each round.
 public struct TerminalSession: Sendable {
     public let config: ClientConfig
     public let store: TerminalStore
     public let engine: SyncEngine
 
-    public init(config: ClientConfig, transport: (any SyncTransport)? = nil) throws {
+    public init(config: ClientConfig, access: StoreAccess = .session, transport: (any SyncTransport)? = nil) throws {
         guard let url = URL(string: config.serverURL), url.scheme == "http" || url.scheme == "https" else {
             throw ClientError(.configuration, "serverURL '\(config.serverURL)' is not an http(s) URL")
         }
         self.config = config
-        store = try TerminalStore(path: config.storePath, keyFile: config.keyFile)
+        store = try TerminalStore(path: config.storePath, access: access, keys: try config.storeKeys())
         engine = SyncEngine(store: store,
                             transport: transport ?? HTTPTransport(baseURL: url, timeout: config.requestTimeoutSeconds, pinnedCA: config.caFile),
                             batchSize: max(config.batchSize, 1), pageSize: max(config.pageSize, 1),
@@ -34,13 +38,16 @@ public struct TerminalSession: Sendable {
         return true
     }
 
-    /// The status as the store sees it now (the daemon adds timing and errors).
+    /// The status as the store sees it now (the daemon adds timing and errors). Counts only: it works
+    /// while the store is locked, and says so.
     public func status(state: SyncStatus.State) throws -> SyncStatus {
         var status = SyncStatus(state: state, deviceName: config.deviceName, outbox: try store.pendingPushCount(),
-                                conflicts: try store.conflictedRecords().count,
-                                rejectedChanges: try store.rejectedChanges().count,
+                                conflicts: try store.count(RecordFilter(conflictedOnly: true)),
+                                rejectedChanges: try store.rejectedChangeCount(),
                                 leaseRemaining: try store.leaseStatus.remaining)
-        status.heldRecords = try store.heldRecords().count
+        status.heldRecords = try store.heldRecordCount()
+        status.signedIn = store.signedInOfficer?.rawValue
+        if store.signedInOfficer == nil && state != .revoked && state != .stopped { status.state = .locked }
         return status
     }
 }

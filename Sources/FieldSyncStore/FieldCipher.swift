@@ -2,9 +2,10 @@ import Crypto
 import FieldSyncCore
 import Foundation
 
-/// Seals the values of sensitive fields (FieldSchema.sensitive) with AES-GCM before they reach the file,
-/// and opens them on read. Only values are sealed: dots, stamps and authors stay readable so the store
-/// can join, list and push without the key's help beyond the values themselves.
+/// The store's AES-GCM sealing under the data key (DEK). Two layers: every stored state is sealed whole
+/// (`sealBlob`: nothing of a record but its index columns is readable at rest), and inside it the
+/// values of sensitive fields (FieldSchema.sensitive) stay sealed one by one, as before v4: a pulled page
+/// is joined against the stored state without opening and re-sealing every sensitive value.
 ///
 /// Each sealed value is bound to its record, field and dot as authenticated data, so a value copied
 /// into another record or field fails to open instead of silently moving personal data around.
@@ -29,6 +30,29 @@ struct FieldCipher: @unchecked Sendable {
         guard let data = Data(base64Encoded: keyCheck), let box = try? AES.GCM.SealedBox(combined: data),
               let plain = try? AES.GCM.open(box, using: key, authenticating: Self.keyCheckContext) else { return false }
         return plain == Self.keyCheckPlaintext
+    }
+
+    /// Marks a whole sealed blob (a record state, a rejected or unanswered state): version byte 1, then
+    /// nonce, ciphertext and tag. JSON starts with `{`, so a blob stored unsealed is never taken for one.
+    static let blobVersion: UInt8 = 1
+
+    /// A whole stored value (the JSON of a record state) sealed and bound to `context`, e.g.
+    /// `record/<id>`: a blob moved to another row fails to open.
+    func sealBlob(_ plain: Data, context: String) throws -> Data {
+        var sealed = Data([Self.blobVersion])
+        sealed.append(try AES.GCM.seal(plain, using: key, authenticating: Data(context.utf8)).combined!)
+        return sealed
+    }
+
+    func openBlob(_ sealed: Data, context: String) throws -> Data {
+        guard sealed.first == Self.blobVersion else {
+            throw StoreError(.corrupted, "\(context): a stored state is not sealed")
+        }
+        guard let box = try? AES.GCM.SealedBox(combined: sealed.dropFirst()),
+              let plain = try? AES.GCM.open(box, using: key, authenticating: Data(context.utf8)) else {
+            throw StoreError(.corrupted, "\(context): a sealed state does not open (tampered, or written under another key)")
+        }
+        return plain
     }
 
     /// A free-standing secret (the device credential), bound to `context`.

@@ -1,9 +1,9 @@
 import Crypto
 import Foundation
 
-/// The terminal's store key on disk: one line of base64 holding 32 random bytes, readable by the
-/// owner only. The key lives beside the store, not in it, so that destroying it makes every sealed
-/// value unreadable even if the database file was copied.
+/// A v3 store's key on disk: one line of base64 holding 32 random bytes, readable by the owner only.
+/// Since v4 no key lies on the disk in the clear (see `OfficerKeyring`); this file is read once, to seal a
+/// v3 store at rest when its first officer is added, and then destroyed.
 enum KeyFile {
     static func load(at path: String) throws -> SymmetricKey {
         guard let contents = FileManager.default.contents(atPath: path) else {

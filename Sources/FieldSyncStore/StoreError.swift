@@ -14,7 +14,8 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
 
         /// The file was written by a newer version of FieldSync; it was left untouched.
         public static let newerSchema = Code(rawValue: "newerSchema")
-        /// The key file does not hold the key the store was written with (or is missing or malformed).
+        /// The data key (from the keyring or a session), or a v3 store's old key file, is not the key the
+        /// store was written with; or the store's keyring is missing.
         public static let wrongKey = Code(rawValue: "wrongKey")
         /// The file is not a FieldSync store, or SQLite found it damaged.
         public static let corrupted = Code(rawValue: "corrupted")
@@ -36,6 +37,25 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let unknownRecordType = Code(rawValue: "unknownRecordType")
         /// The sync engine handed the store inconsistent input (e.g. results not matching the push).
         public static let invalidSyncInput = Code(rawValue: "invalidSyncInput")
+        /// Nobody is signed in: the data key is not available, so no record can be read or written.
+        public static let locked = Code(rawValue: "locked")
+        /// The officer's PIN or passphrase does not unwrap the data key; nothing was changed.
+        public static let wrongPassphrase = Code(rawValue: "wrongPassphrase")
+        /// The officer has no entry in the terminal's keyring: a signed-in officer must add them.
+        public static let unknownOfficer = Code(rawValue: "unknownOfficer")
+        /// A write names another officer than the one signed in.
+        public static let wrongOfficer = Code(rawValue: "wrongOfficer")
+        /// The last officer of the keyring cannot be removed: nobody could unlock the terminal.
+        public static let lastOfficer = Code(rawValue: "lastOfficer")
+        /// A store (or officer) that already exists was to be created.
+        public static let alreadyExists = Code(rawValue: "alreadyExists")
+        /// No store at this path: create it with its first officer.
+        public static let noStore = Code(rawValue: "noStore")
+        /// A store written before records were sealed at rest (schema v3, with a key file): it is sealed
+        /// when its first officer is added with the old key file; until then it is refused, unchanged.
+        public static let legacyStore = Code(rawValue: "legacyStore")
+        /// The store's directory is shared with other users and cannot be made private.
+        public static let insecurePermissions = Code(rawValue: "insecurePermissions")
         /// Any other SQLite or file-system failure.
         public static let io = Code(rawValue: "io")
     }

@@ -3,7 +3,11 @@ import GRDB
 /// The store's schema history. Append-only: a shipped migration is never edited, reordered or removed,
 /// because terminals in the field hold files at every step of it. A change is a new migration at the end.
 enum StoreMigrations {
-    static var migrator: DatabaseMigrator {
+    static var migrator: DatabaseMigrator { migrator(sealingLegacyContent: nil) }
+
+    /// - Parameter seal: re-seals what a v3 store holds under the data key (see `v4`); nil when the
+    ///   caller has no legacy key or no data key, and then a v3 store that holds anything is refused.
+    static func migrator(sealingLegacyContent seal: (@Sendable (Database) throws -> Void)?) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(sql: v1)
@@ -14,11 +18,33 @@ enum StoreMigrations {
         migrator.registerMigration("v3") { db in
             try db.execute(sql: v3)
         }
+        migrator.registerMigration(v4) { db in
+            guard try holdsContent(db) else { return }
+            guard let seal else {
+                throw StoreError(.legacyStore, "this store was written before records were sealed at rest: add its first "
+                    + "officer with its old key file (`fieldsync officer add --first`, with keyFile in the configuration naming it) to seal it")
+            }
+            try seal(db)
+        }
         return migrator
     }
 
     /// The identifier of the newest migration this code knows.
-    static let latest = "v3"
+    static let latest = v4
+
+    // Sealed at rest: no schema change. Every record state, rejected and unanswered state, rejection
+    // message and held record is sealed whole under the data key that the officers' keyring wraps; the
+    // plaintext of a v3 store (and its values sealed under the old key file) is re-sealed in this
+    // migration's transaction, then the file is vacuumed and the old key file destroyed.
+    static let v4 = "v4-sealed-at-rest"
+
+    /// Whether a store being migrated holds anything written under the v3 key file.
+    static func holdsContent(_ db: Database) throws -> Bool {
+        for table in ["identity", "record", "rejected_change", "held_record", "unanswered_push"] where try db.tableExists(table) {
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM \(table) LIMIT 1") == true { return true }
+        }
+        return false
+    }
 
     // The push batch sent and not yet answered, state by state (sensitive values sealed), so that a
     // retry resends the same batch id with the same content, even after a restart (SPEC 10.2).

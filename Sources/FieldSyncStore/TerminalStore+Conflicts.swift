@@ -21,7 +21,7 @@ extension TerminalStore {
     /// Records whose concurrent edits a rule decided, with only the decided fields and the rule that
     /// decided each, newest first.
     public func autoResolved() throws -> [ConflictDescription] {
-        try reading("listing automatically resolved edits") { db in
+        try readingContent("listing automatically resolved edits") { db in
             try Row.fetchAll(db, sql: "SELECT \(Self.recordColumns) FROM record WHERE autoResolved ORDER BY updatedAt DESC, id")
                 .compactMap { row in
                     let record = try decodeRecord(row).record

@@ -6,11 +6,11 @@ import GRDB
 extension TerminalStore {
     /// One record, or nil when the terminal does not hold it.
     public func record(_ id: RecordID) throws -> StoredRecord? {
-        try reading("reading \(id)") { db in try fetchRecord(id, db)?.record }
+        try readingContent("reading \(id)") { db in try fetchRecord(id, db)?.record }
     }
 
     public func records(_ filter: RecordFilter = .all) throws -> [StoredRecord] {
-        try reading("listing records") { db in try fetchRecords(filter, db) }
+        try readingContent("listing records") { db in try fetchRecords(filter, db) }
     }
 
     /// How many records match, without decoding them.

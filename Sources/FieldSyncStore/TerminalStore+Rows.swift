@@ -15,6 +15,8 @@ extension TerminalStore {
 
     /// A record row as read, before its state is decoded and opened.
     struct RawRow: Sendable {
+        var id: String
+        /// The state as stored: sealed whole (`FieldCipher.sealBlob`, context `record/<id>`).
         var state: Data
         var createdAt: Int64
         var updatedAt: Int64
@@ -24,6 +26,7 @@ extension TerminalStore {
         var ackedCounter: UInt64
 
         init(_ row: Row) {
+            id = row["id"]
             state = row["state"]
             createdAt = row["createdAt"]
             updatedAt = row["updatedAt"]
@@ -40,7 +43,7 @@ extension TerminalStore {
         var arguments: [DatabaseValue]
     }
 
-    static let recordColumns = "state, createdAt, updatedAt, conflicted, autoResolved, localCounter, ackedCounter"
+    static let recordColumns = "id, state, createdAt, updatedAt, conflicted, autoResolved, localCounter, ackedCounter"
     static let selectOne = "SELECT \(recordColumns) FROM record WHERE id = ?"
     static let upsert = """
         INSERT INTO record (id, type, units, status, createdAt, updatedAt, conflicted, autoResolved,
@@ -64,9 +67,16 @@ extension TerminalStore {
         try open(RawRow(row))
     }
 
+    static func recordContext(_ id: String) -> String { "record/" + id }
+
+    /// The stored state of a row with its sensitive values still sealed (the blob opened).
+    func sealedState(_ raw: RawRow) throws -> RecordState {
+        try StateJSON.decode(try cipher.openBlob(raw.state, context: Self.recordContext(raw.id)))
+    }
+
     /// Decodes and opens a row's state (pure: safe to run off the writer's thread).
     func open(_ raw: RawRow) throws -> LoadedRecord {
-        let sealed = try StateJSON.decode(raw.state)
+        let sealed = try sealedState(raw)
         let schema = try schema(for: sealed.type)
         let record = StoredRecord(
             state: try cipher.openingSensitive(sealed, schema: schema), schema: schema,
@@ -109,7 +119,9 @@ extension TerminalStore {
     /// - Parameter sealed: `state` already sealed, when the caller has it.
     func prepareRow(_ state: RecordState, sealed: RecordState? = nil, schema: RecordSchema, replica: ReplicaID,
                     acknowledged: UInt64) throws -> PreparedRow {
-        let data = StateJSON.encode(try sealed ?? cipher.sealingSensitive(state, schema: schema))
+        let cipher = try self.cipher
+        let data = try cipher.sealBlob(StateJSON.encode(try sealed ?? cipher.sealingSensitive(state, schema: schema)),
+                                       context: Self.recordContext(state.id.rawValue))
         let concurrency = schema.conflicts(in: state)
         let conflicted = concurrency?.needsPerson ?? false
         let autoResolved = concurrency?.fields.contains { $0.decision != .needsPerson } ?? false

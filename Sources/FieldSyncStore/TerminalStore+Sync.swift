@@ -11,10 +11,10 @@ import GRDB
 extension TerminalStore {
     // MARK: - Identity
 
-    /// The enrolled identity, or nil before enrollment.
+    /// The enrolled identity, or nil before enrollment. - Throws: `.locked` (the credential is sealed).
     public var identity: StoreIdentity? {
         get throws {
-            try checkNotWiped()
+            _ = try cipher
             return cachedIdentity.withLock { $0 }
         }
     }
@@ -67,7 +67,7 @@ extension TerminalStore {
     /// States of records with unacknowledged local writes, oldest change first, at most `limit`.
     /// Push them as they are: each carries its whole causal context.
     public func pendingPush(limit: Int = 500) throws -> [RecordState] {
-        try reading("reading the outbox") { db in
+        try readingContent("reading the outbox") { db in
             try Row.fetchAll(db, sql: """
                 SELECT \(Self.recordColumns) FROM record WHERE localCounter > ackedCounter ORDER BY updatedAt, id LIMIT ?
                 """, arguments: [limit]).map { try decodeRecord($0).record.state }
@@ -78,11 +78,13 @@ extension TerminalStore {
     /// under a new id, a copy of it still in the network could be admitted after the retry was refused
     /// and rolled back, bringing back writes this terminal abandoned.
     public func unansweredPush() throws -> PushRequest? {
-        try reading("reading the unanswered push") { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT batchID, sealedState FROM unanswered_push ORDER BY position")
+        try readingContent("reading the unanswered push") { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT position, batchID, sealedState FROM unanswered_push ORDER BY position")
             guard let batchID = rows.first?["batchID"] as String? else { return nil }
+            let cipher = try self.cipher
             return PushRequest(batchID: batchID, records: try rows.map { row in
-                let sealed = try StateJSON.decode(row["sealedState"])
+                let context = Self.unansweredContext(batchID, row["position"])
+                let sealed = try StateJSON.decode(try cipher.openBlob(row["sealedState"], context: context))
                 return try cipher.openingSensitive(sealed, schema: try schema(for: sealed.type))
             })
         }
@@ -92,13 +94,17 @@ extension TerminalStore {
     public func rememberPush(_ request: PushRequest) throws {
         try writing("remembering a push") { db in
             try db.execute(sql: "DELETE FROM unanswered_push")
+            let cipher = try self.cipher
             for (position, state) in request.records.enumerated() {
                 let sealed = try cipher.sealingSensitive(state, schema: try schema(for: state.type))
+                let blob = try cipher.sealBlob(StateJSON.encode(sealed), context: Self.unansweredContext(request.batchID, position))
                 try db.execute(sql: "INSERT INTO unanswered_push (position, batchID, sealedState) VALUES (?, ?, ?)",
-                               arguments: [position, request.batchID, StateJSON.encode(sealed)])
+                               arguments: [position, request.batchID, blob])
             }
         }
     }
+
+    static func unansweredContext(_ batchID: String, _ position: Int) -> String { "unanswered/\(batchID)/\(position)" }
 
     /// How many records wait in the outbox.
     public func pendingPushCount() throws -> Int {
@@ -141,31 +147,53 @@ extension TerminalStore {
         }
     }
 
+    /// The contexts that bind a rejected change's sealed columns to its record.
+    static func rejectedContext(_ recordID: String, _ column: String) -> String { "rejected/\(recordID)/\(column)" }
+
     private func insertRejected(_ record: StoredRecord, rejection: Rejection, current: RecordState?, _ db: Database) throws {
-        let local = StateJSON.encode(try cipher.sealingSensitive(record.state, schema: record.schema))
+        let cipher = try self.cipher
+        let id = record.id.rawValue
+        let local = try cipher.sealBlob(StateJSON.encode(try cipher.sealingSensitive(record.state, schema: record.schema)),
+                                        context: Self.rejectedContext(id, "localState"))
         let server = try current.flatMap { state in
-            try registry[state.type].map { StateJSON.encode(try cipher.sealingSensitive(state, schema: $0)) }
+            try registry[state.type].map {
+                try cipher.sealBlob(StateJSON.encode(try cipher.sealingSensitive(state, schema: $0)),
+                                    context: Self.rejectedContext(id, "serverState"))
+            }
         }
+        // The server's message and field names may quote what was refused: sealed too.
         try db.execute(sql: """
             INSERT INTO rejected_change (recordID, type, code, fields, message, localState, serverState, rejectedAt)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [record.id.rawValue, record.type.rawValue, rejection.code.rawValue,
-                             rejection.fields.joined(separator: ","), rejection.message, local, server, now()])
+            """, arguments: [id, record.type.rawValue, rejection.code.rawValue,
+                             try cipher.seal(rejection.fields.joined(separator: ","), context: Self.rejectedContext(id, "fields")),
+                             try cipher.seal(rejection.message, context: Self.rejectedContext(id, "message")),
+                             local, server, now()])
+    }
+
+    /// How many refused changes are kept (no key needed: works while locked).
+    public func rejectedChangeCount() throws -> Int {
+        try reading("counting rejected changes") { try Int.fetchOne($0, sql: "SELECT count(*) FROM rejected_change") ?? 0 }
     }
 
     /// Every change the server refused, newest first.
     public func rejectedChanges() throws -> [RejectedChange] {
-        try reading("reading rejected changes") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM rejected_change ORDER BY id DESC").map { row in
-                func open(_ data: Data) throws -> RecordState {
-                    let sealed = try StateJSON.decode(data)
+        try readingContent("reading rejected changes") { db in
+            let cipher = try self.cipher
+            return try Row.fetchAll(db, sql: "SELECT * FROM rejected_change ORDER BY id DESC").map { row in
+                let id: String = row["recordID"]
+                func open(_ data: Data, _ column: String) throws -> RecordState {
+                    let sealed = try StateJSON.decode(try cipher.openBlob(data, context: Self.rejectedContext(id, column)))
                     return try cipher.openingSensitive(sealed, schema: try schema(for: sealed.type))
                 }
-                let fields = (row["fields"] as String).split(separator: ",").map(String.init)
+                let fields = try cipher.open(row["fields"], context: Self.rejectedContext(id, "fields"))
+                    .split(separator: ",").map(String.init)
+                let message = try cipher.open(row["message"], context: Self.rejectedContext(id, "message"))
                 return RejectedChange(
-                    id: row["id"], recordID: RecordID(row["recordID"] as String), type: RecordType(row["type"] as String),
-                    rejection: Rejection(RejectionCode(rawValue: row["code"]), fields: fields, message: row["message"]),
-                    localState: try open(row["localState"]), serverState: try (row["serverState"] as Data?).map(open),
+                    id: row["id"], recordID: RecordID(id), type: RecordType(row["type"] as String),
+                    rejection: Rejection(RejectionCode(rawValue: row["code"]), fields: fields, message: message),
+                    localState: try open(row["localState"], "localState"),
+                    serverState: try (row["serverState"] as Data?).map { try open($0, "serverState") },
                     rejectedAt: row["rejectedAt"])
             }
         }
@@ -177,33 +205,6 @@ extension TerminalStore {
     public func resetCheckpoint() throws {
         try writing("resetting the checkpoint") { db in
             try db.execute(sql: "DELETE FROM meta WHERE key = 'checkpoint'")
-        }
-    }
-
-    // MARK: - Held records
-
-    /// Keeps a pulled state this version cannot store, sealed whole (it may hold personal data of a
-    /// type whose sensitive fields this version does not know), so that moving the checkpoint past it
-    /// loses nothing.
-    private func hold(_ state: RecordState, rejection: Rejection, cursor: String, _ db: Database) throws {
-        let json = String(decoding: RecordStateJSON.encode(state), as: UTF8.self)
-        try db.execute(sql: """
-            INSERT INTO held_record (recordID, type, code, message, sealedState, cursor, heldAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [state.id.rawValue, state.type.rawValue, rejection.code.rawValue, rejection.message,
-                             try cipher.seal(json, context: "held:\(state.id.rawValue)"), cursor, now()])
-    }
-
-    /// Pulled states held back because this version could not store them, oldest first, opened.
-    public func heldRecords() throws -> [HeldRecord] {
-        try reading("reading held records") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM held_record ORDER BY id").map { row in
-                let id: String = row["recordID"]
-                let json = try cipher.open(row["sealedState"], context: "held:\(id)")
-                return HeldRecord(state: try StateJSON.decode(Data(json.utf8)),
-                                  reason: Rejection(RejectionCode(rawValue: row["code"]), message: row["message"]),
-                                  cursor: row["cursor"], heldAt: row["heldAt"])
-            }
         }
     }
 
@@ -312,7 +313,7 @@ extension TerminalStore {
         guard !schema.fields.contains(where: { $0.sensitive && $0.policy == .manual }) else {
             return try pulledOutcomeOpened(incoming, local: raw, schema: schema, replica: replica, stamp: stamp)
         }
-        let local = try raw.map { try StateJSON.decode($0.state) }
+        let local = try raw.map { try sealedState($0) }
         if let local, local.type != incoming.type {
             return .skipped(Rejection(.malformedState, message: "record \(incoming.id) is held as a \(local.type)"))
         }

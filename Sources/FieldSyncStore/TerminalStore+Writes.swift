@@ -137,7 +137,14 @@ extension TerminalStore {
 
     /// This replica, the officer and a fresh stamp, ticked in the write's own transaction so that a
     /// rolled-back write leaves the persisted clock as it was.
+    /// - Throws: `.locked`, or `.wrongOfficer` when `author` is not the officer signed in: a shared
+    ///   terminal's writes are each attributable to the officer who unlocked it.
     func writeOrigin(_ author: OfficerID, _ db: Database) throws -> WriteOrigin {
+        _ = try cipher
+        guard let signedIn = signedInOfficer, signedIn == author else {
+            throw StoreError(.wrongOfficer, "officer \(author) is not signed in on this terminal"
+                + (signedInOfficer.map { " (\($0) is)" } ?? "") + ": sign in as \(author) to write in their name")
+        }
         guard let replica = cachedIdentity.withLock({ $0?.replica }) else {
             throw StoreError(.notEnrolled, "the terminal is not enrolled: it has no replica id to write with")
         }

@@ -6,6 +6,12 @@ import Synchronization
 /// The terminal's local database: one SQLite file in WAL mode holding record states, the outbox, the
 /// pull checkpoint, rejected changes, receipt-number leases and the replica identity.
 ///
+/// Sealed at rest: every record's content is sealed under a random data key (DEK) that exists on the
+/// disk only wrapped, once per officer, in the keyring beside the store (`<path>.keyring`); only index
+/// columns (id, type, units, status, times, counters) stay clear. A store is opened by an officer's PIN
+/// or passphrase (`StoreAccess`), and every write must name the officer signed in. Files are 0600 in a
+/// 0700 directory. `wipe()` crypto-erases the keyring before it removes the files.
+///
 /// Writes never touch the network: each local write is validated by the core rules, stamped with the
 /// next dot and a hybrid-clock stamp, and committed in one transaction together with its outbox entry
 /// (the record's local counter running ahead of its acknowledged one). The sync engine (FieldSyncClient)
@@ -16,82 +22,146 @@ import Synchronization
 /// the sync engine writes.
 public final class TerminalStore: Sendable {
     public let path: String
-    public let keyFilePath: String
+    /// The officers' wrapped data keys (see `OfficerKeyring`).
+    public let keyringPath: String
+    public let keys: StoreKeys
     public let registry: SchemaRegistry
     let pool: DatabasePool
-    let cipher: FieldCipher
+    let keyring: OfficerKeyring
+    /// The random id that binds the keyring, its wrapped keys and session files to this store.
+    let storeID: String
     let now: @Sendable () -> Int64
     let makeID: @Sendable () -> String
+    /// The signed-in officer and the data key; nil while the store is locked.
+    let unlocked: Mutex<Unlocked?>
     /// The enrolled identity, cached: it is written once and read by every write.
     let cachedIdentity: Mutex<StoreIdentity?>
     private let wipedFlag = Mutex(false)
 
+    struct Unlocked: Sendable {
+        var officer: OfficerID
+        var cipher: FieldCipher
+    }
+
     /// Receipt numbers left in the leased blocks at or below which `leaseStatus` reports running low.
     public let leaseLowWater: Int64
 
-    /// Opens (creating if needed) the store at `path`, migrating a file written by an older version.
+    /// Opens the store at `path` (or creates it, with `.create`), migrating a file written by an older
+    /// version.
     ///
     /// - Parameters:
-    ///   - keyFile: the AES key file. Created with a new random key when neither it nor the store exists.
+    ///   - access: who opens it: a new store's first officer, an officer's sign-in, the terminal's
+    ///     current session, or nobody (`.locked`, for the daemon: `refreshSession()` unlocks later).
+    ///   - keys: where sessions live, the scrypt cost for new officers, a v3 store's old key file.
     ///   - now: physical time in milliseconds since 1970 (injected for tests and the simulator).
     ///   - makeID: new record ids.
-    /// - Throws: `StoreError` `.newerSchema` (file left unchanged), `.wrongKey`, `.corrupted`, `.io`.
-    public init(path: String, keyFile: String, registry: SchemaRegistry = .standard, leaseLowWater: Int64 = 20,
+    /// - Throws: `StoreError` `.noStore`, `.alreadyExists`, `.legacyStore`, `.unknownOfficer`,
+    ///   `.wrongPassphrase`, `.locked` (no session), `.newerSchema` (file left unchanged), `.wrongKey`,
+    ///   `.corrupted`, `.insecurePermissions`, `.io`.
+    public init(path: String, access: StoreAccess, keys: StoreKeys = StoreKeys(), registry: SchemaRegistry = .standard,
+                leaseLowWater: Int64 = 20,
                 now: @escaping @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) },
                 makeID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }) throws {
         self.path = path
-        self.keyFilePath = keyFile
+        self.keyringPath = path + ".keyring"
+        self.keys = keys
         self.registry = registry
         self.leaseLowWater = leaseLowWater
         self.now = now
         self.makeID = makeID
+        let keyring = OfficerKeyring(path: keyringPath)
+        self.keyring = keyring
 
-        let storeExists = FileManager.default.fileExists(atPath: path)
-        let keyExists = FileManager.default.fileExists(atPath: keyFile)
-        if storeExists && !keyExists {
-            throw StoreError(.wrongKey, "the store \(path) exists but its key file \(keyFile) is missing")
-        }
-        let cipher = FieldCipher(key: keyExists ? try KeyFile.load(at: keyFile) : try KeyFile.create(at: keyFile))
-
-        self.cipher = cipher
-        var configuration = Configuration()
-        configuration.label = "FieldSyncStore"
-        configuration.busyMode = .timeout(5)
-        configuration.prepareDatabase { db in
-            // WAL with synchronous=NORMAL: a commit survives a process crash; a power cut may lose the
-            // last commits but never corrupts the file.
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-        }
-        let pool: DatabasePool
+        try PrivateFiles.prepareDirectory(URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        let storeExists = Self.holdsData(path)
+        let opened = try Self.openKeys(access, keyring: keyring, keys: keys, storeExists: storeExists, path: path, now: now())
+        storeID = opened.storeID
+        let cipher = opened.key.map { FieldCipher(key: $0.key) }
+        // Once the migrations committed, the store may be sealed under this keyring's key: it stays.
+        var migrated = false
         do {
-            if storeExists { try Self.preflight(path: path, cipher: cipher) }
-            pool = try DatabasePool(path: path, configuration: configuration)
-        } catch {
-            throw StoreError.wrapping(error, while: "opening \(path)")
-        }
-        do {
-            try StoreMigrations.migrator.migrate(pool)
-            try pool.write { db in
-                if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'keyCheck'") == nil {
-                    try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('keyCheck', ?)", arguments: [cipher.makeKeyCheck()])
-                }
+            let legacy = try keys.legacyKeyFile.flatMap { file in
+                FileManager.default.fileExists(atPath: file) ? FieldCipher(key: try KeyFile.load(at: file)) : nil
             }
-            cachedIdentity = Mutex(try pool.read(Self.fetchIdentity(cipher: cipher)))
+            try PrivateFiles.prepareFile(path)
+            PrivateFiles.narrow([path + "-wal", path + "-shm", keyringPath])
+            var configuration = Configuration()
+            configuration.label = "FieldSyncStore"
+            configuration.busyMode = .timeout(5)
+            configuration.prepareDatabase { db in
+                // WAL with synchronous=NORMAL: a commit survives a process crash; a power cut may lose the
+                // last commits but never corrupts the file. Temporary tables and sorts stay in memory.
+                try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY")
+            }
+            let pool: DatabasePool
+            var sealsLegacy = false
+            do {
+                if storeExists { sealsLegacy = try Self.preflight(path: path, cipher: cipher, legacy: legacy) }
+                pool = try DatabasePool(path: path, configuration: configuration)
+            } catch {
+                throw StoreError.wrapping(error, while: "opening \(path)")
+            }
+            do {
+                var seal: (@Sendable (Database) throws -> Void)?
+                if sealsLegacy, let legacy, let cipher {
+                    seal = { @Sendable db in try Self.sealLegacyContent(db, from: legacy, to: cipher, registry: registry) }
+                }
+                // While v3 plaintext is sealed, SQLite zeroes what it frees (replaced cells, freed pages);
+                // then the file is rebuilt and the WAL emptied, so no plaintext page is left in either.
+                if sealsLegacy { try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA secure_delete = ON") } }
+                try StoreMigrations.migrator(sealingLegacyContent: seal).migrate(pool)
+                migrated = true
+                if sealsLegacy {
+                    try pool.writeWithoutTransaction { db in
+                        try db.execute(sql: "VACUUM")
+                        _ = try db.checkpoint(.truncate)
+                        try db.execute(sql: "PRAGMA secure_delete = OFF")
+                    }
+                }
+            } catch {
+                try? pool.close()
+                throw StoreError.wrapping(error, while: "opening \(path)")
+            }
+            self.pool = pool
+            unlocked = Mutex(nil)
+            cachedIdentity = Mutex(nil)
+            do {
+                if let (officer, _) = opened.key, let cipher { try adopt(officer, cipher) }
+                // The store is sealed under the data key now: the old key file opens nothing any more, so
+                // a failure to destroy it must not fail the open.
+                if sealsLegacy, let file = keys.legacyKeyFile { try? KeyFile.destroy(at: file) }
+                if opened.publishes, let (officer, key) = opened.key, let directory = keys.sessionDirectory {
+                    try SessionFile(directory: directory, storePath: path).write(storeID: storeID, officer: officer, key: key)
+                }
+            } catch {
+                try? pool.close()
+                throw error
+            }
         } catch {
-            try? pool.close()
-            throw StoreError.wrapping(error, while: "opening \(path)")
+            // A keyring this call created goes with the store it failed to make (before the migrations
+            // committed: after, the store may already be sealed under its key).
+            if opened.createdKeyring && !migrated { try? keyring.destroy() }
+            throw error
         }
-        self.pool = pool
+    }
+
+    /// Whether `path` holds a database already (an empty file is what `PrivateFiles` creates first).
+    private static func holdsData(_ path: String) -> Bool {
+        func size(_ file: String) -> Int {
+            ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.intValue ?? 0
+        }
+        return size(path) > 0 || size(path + "-wal") > 0
     }
 
     /// Checks version, integrity and key of an existing file through a plain connection that only
     /// reads: a refused file must be left exactly as it was, and opening a `DatabasePool` already
     /// writes (it switches to WAL and primes the WAL file).
-    private static func preflight(path: String, cipher: FieldCipher) throws {
+    /// - Returns: whether the file is a v3 store whose content the v4 migration must seal.
+    private static func preflight(path: String, cipher: FieldCipher?, legacy: FieldCipher?) throws -> Bool {
         let queue = try DatabaseQueue(path: path)
         defer { try? queue.close() }
         let migrator = StoreMigrations.migrator
-        try queue.read { db in
+        return try queue.read { db in
             if try migrator.hasBeenSuperseded(db) {
                 let unknown = try migrator.appliedIdentifiers(db).subtracting(migrator.migrations).sorted()
                 throw StoreError(.newerSchema, "the store was written by a newer FieldSync (schema \(unknown.joined(separator: ", "))); this version knows up to \(StoreMigrations.latest) and changed nothing")
@@ -100,11 +170,23 @@ public final class TerminalStore: Sendable {
             guard problems == ["ok"] else {
                 throw StoreError(.corrupted, "SQLite integrity check failed: \(problems.prefix(3).joined(separator: "; "))")
             }
-            if try db.tableExists("meta"),
-               let check = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'keyCheck'"),
-               !cipher.verifies(keyCheck: check) {
-                throw StoreError(.wrongKey, "the key file does not hold the key this store was written with")
+            let check = try db.tableExists("meta") ? try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'keyCheck'") : nil
+            let sealed = try db.tableExists("grdb_migrations") && migrator.appliedIdentifiers(db).contains(StoreMigrations.v4)
+            if sealed {
+                if let check, let cipher, !cipher.verifies(keyCheck: check) {
+                    throw StoreError(.wrongKey, "the keyring's data key is not the key this store was written with")
+                }
+                return false
             }
+            guard try StoreMigrations.holdsContent(db) else { return false }
+            guard let legacy, cipher != nil else {
+                throw StoreError(.legacyStore, "this store was written before records were sealed at rest; nothing was changed. "
+                    + "Add its first officer with its old key file to seal it (`fieldsync officer add --first`, with keyFile in the configuration naming it)")
+            }
+            if let check, !legacy.verifies(keyCheck: check) {
+                throw StoreError(.wrongKey, "the old key file does not hold the key this store was written with")
+            }
+            return true
         }
     }
 
@@ -134,18 +216,38 @@ public final class TerminalStore: Sendable {
         }
     }
 
+    /// A read of record content: refused while locked even when there is nothing to open, so that a
+    /// locked store never answers as if it were empty.
+    func readingContent<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
+        _ = try cipher
+        return try reading(what, body)
+    }
+
     func checkNotWiped() throws {
         if wipedFlag.withLock({ $0 }) { throw StoreError(.wiped, "the store was wiped") }
     }
 
-    /// Destroys a revoked terminal's data and key: the database file and its WAL are removed and the key
-    /// file is overwritten and removed. Every later call on this store throws `.wiped`; `wipe()` itself
-    /// may be called again, so a wipe interrupted by a failure can be finished.
+    /// The data key's cipher. - Throws: `.locked` while nobody is signed in, `.wiped`.
+    var cipher: FieldCipher {
+        get throws {
+            try checkNotWiped()
+            guard let cipher = unlocked.withLock({ $0?.cipher }) else {
+                throw StoreError(.locked, "nobody is signed in on this terminal: sign in (`fieldsync officer login`) first")
+            }
+            return cipher
+        }
+    }
+
+    /// Destroys a revoked terminal's data and keys (crypto-erase): the keyring, whose wrapped data keys
+    /// are the only way to the data key, is overwritten in place and removed first, then the session
+    /// file, then the database, its WAL and SHM. A copy or a hard link of the database taken earlier
+    /// then holds only ciphertext whose key exists nowhere. Every later call on this store throws
+    /// `.wiped`; `wipe()` itself may be called again, so a wipe interrupted by a failure can be finished.
     public func wipe() throws {
         wipedFlag.withLock { $0 = true }
-        // Sealed values are unreadable without the key: destroy it first, so a failure below still
-        // leaves nothing personal readable.
-        if FileManager.default.fileExists(atPath: keyFilePath) { try KeyFile.destroy(at: keyFilePath) }
+        unlocked.withLock { $0 = nil }
+        try keyring.destroy()
+        if let directory = keys.sessionDirectory { try SessionFile(directory: directory, storePath: path).remove() }
         try? pool.close()
         for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
             try FileManager.default.removeItem(atPath: path + suffix)

@@ -57,7 +57,12 @@ struct CLIFailure: Error, CustomStringConvertible {
             case .wiped: return CLIFailure(failure, "this store was wiped after a revocation; enroll again with a new store.")
             case .notEnrolled:
                 return CLIFailure(failure, "this terminal is not enrolled: put an enrollmentToken in the configuration and run `fieldsync sync`.")
-            case .wrongKey: return CLIFailure(failure, error.description + "\nCheck keyFile in the configuration.")
+            case .wrongKey: return CLIFailure(failure, error.description + "\nCheck storePath in the configuration: its keyring must lie beside it.")
+            case .locked: return CLIFailure(failure, error.message)
+            case .noStore: return CLIFailure(notFound, error.message)
+            case .wrongPassphrase, .unknownOfficer, .wrongOfficer, .lastOfficer, .alreadyExists:
+                return CLIFailure(refused, error.message)
+            case .legacyStore: return CLIFailure(failure, error.message + "\n(the old key file is keyFile in the configuration)")
             default: return CLIFailure(failure, error.description)
             }
         case let rejection as Rejection:

@@ -20,6 +20,11 @@ struct DaemonCommand: AsyncParsableCommand {
             finish, then exits 0. A revoked terminal wipes its store and exits 1. It also exits 1, \
             without retrying, when the terminal is not enrolled and has no enrollmentToken.
 
+            The daemon holds no key of its own: it syncs while an officer is signed in (`fieldsync \
+            officer login`, a session in sessionDirectory) and follows sign-ins and sign-outs before \
+            each round. While nobody is signed in, or before the store's first officer created it, it \
+            waits, with state `locked` in its status; the outbox is kept.
+
             Examples:
               fieldsync daemon --config /etc/fieldsync/fieldsync-client.json
               systemctl start fieldsync-daemon   # see ClientConfig/fieldsync-daemon.service
@@ -33,10 +38,11 @@ struct DaemonCommand: AsyncParsableCommand {
         var logger = Logger(label: "fieldsync.daemon")
         logger.logLevel = settings.loggerLevel
         let log = logger
-        let session = try TerminalSession(config: settings)
+        let session = try await Self.openLocked(settings, logger: log)
         let store = session.store
         let daemon = SyncDaemon(
             round: {
+                try store.refreshSession()
                 if try await session.enrollIfNeeded() {
                     let replica = try store.identity?.replica.rawValue ?? "?"
                     log.notice("enrolled", metadata: ["replica": "\(replica)"])
@@ -58,9 +64,29 @@ struct DaemonCommand: AsyncParsableCommand {
             throw CLIFailure(CLIFailure.failure, "this terminal was revoked; its store has been wiped")
         }
     }
+
+    /// The terminal without a key; before the store exists (no officer has created it yet), the daemon
+    /// says `locked` and looks again every two seconds.
+    static func openLocked(_ settings: ClientConfig, logger: Logger) async throws -> TerminalSession {
+        var announced = false
+        while true {
+            do {
+                return try TerminalSession(config: settings, access: .locked)
+            } catch let error as StoreError where error.code == .noStore {
+                if !announced {
+                    logger.notice("no store yet: waiting for its first officer (`fieldsync officer add --first`)")
+                    try? SyncStatus(state: .locked, deviceName: settings.deviceName, lastError: error.message).write(to: settings.statusFile)
+                    announced = true
+                }
+                try await Task.sleep(for: .seconds(2))
+            }
+        }
+    }
 }
 
 /// Wakes the daemon while the outbox holds records: a local write syncs at once when the network allows.
+/// And locks the store as soon as the officer signed out elsewhere, so the key does not stay in the
+/// daemon's memory until its next round.
 ///
 /// Why polling and not GRDB's ValueObservation: writes come from other processes (`fieldsync record`,
 /// the terminal's app), and an observation only sees writes made through its own connection pool.
@@ -76,7 +102,7 @@ struct OutboxWatcher: Service {
             // successful round empties the outbox, so this never spins.
             while !Task.isCancelled {
                 try await Task.sleep(for: every)
-                if ((try? store.pendingPushCount()) ?? 0) > 0 { daemon.localChange() }
+                if store.lockIfSignedOut() || ((try? store.pendingPushCount()) ?? 0) > 0 { daemon.localChange() }
             }
         }
     }

@@ -10,14 +10,14 @@ struct FieldSyncCommand: AsyncParsableCommand {
             New here? Run `fieldsync demo`: a server and six offline terminals in one process, then proof \
             that they converge.
 
-            Terminal commands (sync, status, record, conflicts, daemon) read the terminal's configuration \
+            Terminal commands (officer, sync, status, record, conflicts, daemon) read the terminal's configuration \
             (--config, default ClientConfig/fieldsync-client.json). Server-side commands (admin, history, \
             audit, conflicts --server-wide) talk to the server's admin API with an admin token \
             (--admin-token or FIELDSYNC_ADMIN_TOKEN). Every command takes --json for scripts.
 
             \(CLIFailure.helpText)
             """,
-        subcommands: [DemoCommand.self, ServerCommand.self, DaemonCommand.self, SyncCommand.self, StatusCommand.self,
+        subcommands: [DemoCommand.self, ServerCommand.self, DaemonCommand.self, OfficerCommand.self, SyncCommand.self, StatusCommand.self,
                       RecordCommand.self, ConflictsCommand.self, HistoryCommand.self, AuditCommand.self, AdminCommand.self])
 
     /// Maps errors to the documented exit statuses (argument-parser alone would use 64 for usage and 1

@@ -10,7 +10,8 @@ struct StatusCommand: AsyncParsableCommand {
         abstract: "Show the last sync, the outbox, conflicts, rejected changes and receipt numbers left.",
         discussion: """
             Reads the daemon's status file (statusFile in the configuration) and the store itself, so it \
-            works whether or not the daemon runs.
+            works whether or not the daemon runs, and whether or not an officer is signed in (the counts \
+            need no key; `locked` means nobody is signed in).
 
             Examples:
               fieldsync status
@@ -20,10 +21,11 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var terminal: TerminalOptions
 
     func run() async throws {
-        let session = try terminal.session()
+        let session = try TerminalSession(config: try terminal.loadConfig(), access: .locked)
+        try? session.store.refreshSession()
         var status = try session.status(state: .idle)
         let daemon = try? SyncStatus.read(from: session.config.statusFile)
-        if let daemon {
+        if let daemon, status.state != .locked {
             status.state = daemon.state
             status.lastAttemptAt = daemon.lastAttemptAt
             status.lastSuccessAt = daemon.lastSuccessAt
@@ -33,10 +35,11 @@ struct StatusCommand: AsyncParsableCommand {
             status.lastReport = daemon.lastReport
         }
         if terminal.json { return try Output.json(status) }
-        let identity = try session.store.identity
+        let identity = try? session.store.identity
         Output.lines([
-            "Terminal     \(session.config.deviceName)"
-                + (identity.map { " (replica \($0.replica.rawValue), station \($0.station.rawValue))" } ?? " (not enrolled)"),
+            "Terminal     \(session.config.deviceName)" + (status.signedIn == nil ? " (locked)"
+                : identity.map { " (replica \($0.replica.rawValue), station \($0.station.rawValue))" } ?? " (not enrolled)"),
+            "Signed in    " + (status.signedIn ?? "nobody: the store is locked (`fieldsync officer login`)"),
             "Daemon       " + (daemon == nil ? "no status file at \(session.config.statusFile)" : status.state.rawValue),
             "Last sync    " + (status.lastSuccessAt.map(Text.time) ?? "never"),
             "Last error   " + (status.lastError ?? "none")

@@ -1,4 +1,5 @@
 import FieldSyncClient
+import FieldSyncStore
 import Foundation
 import Testing
 
@@ -24,12 +25,23 @@ import Testing
         #expect(config.syncIntervalSeconds == 300 && config.batchSize == 500 && config.pageSize == 1_000)
         #expect(config.backoff.ceiling(afterFailures: 1) == 2_000 && config.backoff.capMilliseconds == 300_000)
         #expect(config.enrollmentToken == nil)
+        #expect(config.sessionDirectory == "/run/fieldsync")
+        #expect(try config.storeKeys() == StoreKeys(sessionDirectory: "/run/fieldsync", cost: .standard, legacyKeyFile: "/etc/fieldsync/t.key"))
+    }
+
+    @Test func scryptParametersScryptRefusesAreAConfigurationError() throws {
+        let (directory, path) = try write(#"{"scryptRounds": 1000}"#)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect { try ClientConfig.load(path: path).storeKeys() } throws: { error in
+            (error as? ClientError)?.code == .configuration
+        }
     }
 
     @Test func theExampleConfigurationIsValid() throws {
         // Tests run from the package root, where ClientConfig/ lives.
         let config = try ClientConfig.load(path: "ClientConfig/fieldsync-client.json")
         #expect(config.storePath == "/var/lib/fieldsync/terminal.sqlite")
+        #expect(try config.storeKeys().cost == .standard)
         #expect(config.loggerLevel == .info)
     }
 

@@ -57,7 +57,7 @@ struct MultiNodeTests {
             #expect(reply.status == 201, "token: \(String(decoding: reply.body, as: UTF8.self))")
             let token = try reply.decode(IssuedEnrollmentToken.self)
             let store = try TerminalStore(path: directory.appendingPathComponent("t\(index).sqlite").path,
-                                          keyFile: directory.appendingPathComponent("t\(index).key").path, now: clock)
+                                          access: .create(officer: Self.officer, passphrase: "pin"), keys: StoreKeys(cost: .fast), now: clock)
             let engine = SyncEngine(store: store, transport: HTTPTransport(baseURL: URL(string: nodes[index % 3].baseURL)!, timeout: 30),
                                     batchSize: 5, pageSize: 7, makeBatchID: { UUID().uuidString })
             _ = try await engine.enroll(token: token.token, deviceName: "terminal-\(index)")

@@ -165,4 +165,47 @@ import Testing
         #expect(waits.waits.get() == [.seconds(300)])
         try await fixture.tearDown()
     }
+
+    @Test func aLockedDaemonWaitsWithoutFailingSaysSoAndSyncsOnceAnOfficerSignsIn() async throws {
+        let fixture = try await SyncFixture()
+        let terminal = try await fixture.terminal("a1", station: SyncFixture.stationA)
+        let officer = OfficerID("KH1001")
+        let record = try terminal.store.createPatrolSignIn(NewPatrolSignIn(
+            officers: [officer], checkpoint: "CP-1", unit: SyncFixture.stationA,
+            signedAt: fixture.server.clock.now, method: .qr), by: officer)
+        let keys = StoreKeys(sessionDirectory: fixture.directory.appendingPathComponent("run").path, cost: .fast)
+        let path = terminal.store.path
+        // The daemon's own store: no key until somebody signs in on the terminal.
+        let store = try TerminalStore(path: path, access: .locked, keys: keys)
+        let engine = SyncEngine(store: store, transport: fixture.http, makeBatchID: { UUID().uuidString })
+        let statusFile = fixture.directory.appendingPathComponent("status.json").path
+        let seen = LockedValue<[SyncStatus.State]>([])
+        let waits = LockedValue<[Duration]>([])
+        let daemonRef = LockedValue<SyncDaemon?>(nil)
+        let daemon = SyncDaemon(
+            round: {
+                try store.refreshSession()
+                return try await engine.syncUntilCaughtUp()
+            },
+            snapshot: { SyncStatus(state: .idle, deviceName: "a1", outbox: try store.pendingPushCount(), leaseRemaining: 0) },
+            statusFile: statusFile, timing: .init(interval: .seconds(300), backoff: Backoff(), lockedPoll: .seconds(2)),
+            logger: SyncDaemonTests.quiet,
+            sleep: { duration in
+                let count = waits.update { $0.append(duration); return $0.count }
+                seen.update { $0.append((try? SyncStatus.read(from: statusFile))?.state ?? .idle) }
+                // After the first (locked) round, the officer signs in from another process.
+                if count == 1 {
+                    _ = try TerminalStore(path: path, access: .signIn(officer: officer, passphrase: "pin-KH1001"), keys: keys)
+                }
+                if count >= 2 { daemonRef.get()?.stop() }
+            })
+        daemonRef.update { $0 = daemon }
+        try await daemon.run()
+
+        #expect(seen.get() == [.locked, .idle])
+        #expect(waits.get() == [.seconds(2), .seconds(300)], "a locked round is not a failure: no backoff")
+        #expect(try await fixture.serverRecords(visibleTo: terminal)[record.id] != nil, "the outbox kept while locked was pushed")
+        #expect(try store.pendingPushCount() == 0)
+        try await fixture.tearDown()
+    }
 }

@@ -27,11 +27,12 @@ final class SyncFixture: Sendable {
 
     var http: HTTPTransport { HTTPTransport(baseURL: URL(string: server.baseURL)!, timeout: 10) }
 
-    /// A terminal of `station`, enrolled over HTTP with a token the administrator issued.
-    func terminal(_ name: String, station: UnitID, transport: (any SyncTransport)? = nil) async throws -> Terminal {
+    /// A terminal of `station` with `officer` signed in, enrolled over HTTP with a token the administrator issued.
+    func terminal(_ name: String, station: UnitID, officer: OfficerID = OfficerID("KH1001"),
+                  transport: (any SyncTransport)? = nil) async throws -> Terminal {
         let clock = server.clock
         let store = try TerminalStore(path: directory.appendingPathComponent("\(name).sqlite").path,
-                                      keyFile: directory.appendingPathComponent("\(name).key").path,
+                                      access: .create(officer: officer, passphrase: "pin-\(officer)"), keys: StoreKeys(cost: .fast),
                                       now: { clock.now })
         // Small batches and pages so that every test crosses several round trips.
         let engine = SyncEngine(store: store, transport: transport ?? http, batchSize: 3, pageSize: 4,

@@ -16,8 +16,8 @@ import Testing
     @Test func offlineWritesAtTwoStationsConvergeAfterAStorm() async throws {
         let fixture = try await SyncFixture()
         let a1 = try await fixture.terminal("a1", station: SyncFixture.stationA)
-        let a2 = try await fixture.terminal("a2", station: SyncFixture.stationA)
-        let b1 = try await fixture.terminal("b1", station: SyncFixture.stationB)
+        let a2 = try await fixture.terminal("a2", station: SyncFixture.stationA, officer: Self.bob)
+        let b1 = try await fixture.terminal("b1", station: SyncFixture.stationB, officer: Self.carol)
         let now = fixture.server.clock.now
 
         // Offline: enough writes that pushes and pulls take several batches and pages.
@@ -52,7 +52,7 @@ import Testing
     @Test func concurrentNarrativeEditsConflictOnBothSidesUntilOneTerminalResolves() async throws {
         let fixture = try await SyncFixture()
         let a1 = try await fixture.terminal("a1", station: SyncFixture.stationA)
-        let a2 = try await fixture.terminal("a2", station: SyncFixture.stationA)
+        let a2 = try await fixture.terminal("a2", station: SyncFixture.stationA, officer: Self.bob)
         let report = try a1.store.createIncidentReport(NewIncidentReport(
             receivedAt: fixture.server.clock.now, receivingUnit: SyncFixture.stationA, category: "fraud",
             severity: "ordinary", narrative: "Phone scam"), by: Self.alice)
@@ -91,7 +91,7 @@ import Testing
     @Test func aTransferredIncidentReachesTheOtherStationWhileBothEditIt() async throws {
         let fixture = try await SyncFixture()
         let a1 = try await fixture.terminal("a1", station: SyncFixture.stationA)
-        let b1 = try await fixture.terminal("b1", station: SyncFixture.stationB)
+        let b1 = try await fixture.terminal("b1", station: SyncFixture.stationB, officer: Self.carol)
         let report = try a1.store.createIncidentReport(NewIncidentReport(
             receivedAt: fixture.server.clock.now, receivingUnit: SyncFixture.stationA, category: "assault",
             severity: "major", narrative: "Fight outside a night market"), by: Self.alice)
@@ -121,7 +121,7 @@ import Testing
     @Test func anEditToACaseClosedMeanwhileIsRejectedAndKept() async throws {
         let fixture = try await SyncFixture()
         let a1 = try await fixture.terminal("a1", station: SyncFixture.stationA)
-        let a2 = try await fixture.terminal("a2", station: SyncFixture.stationA)
+        let a2 = try await fixture.terminal("a2", station: SyncFixture.stationA, officer: Self.bob)
         let report = try a1.store.createIncidentReport(NewIncidentReport(
             receivedAt: fixture.server.clock.now, receivingUnit: SyncFixture.stationA, category: "vandalism",
             severity: "minor", narrative: "Graffiti on a wall"), by: Self.alice)
@@ -157,7 +157,7 @@ import Testing
 
         await #expect(throws: ClientError.self) { try await a1.sync() }
         #expect(!FileManager.default.fileExists(atPath: a1.store.path))
-        #expect(!FileManager.default.fileExists(atPath: a1.store.keyFilePath))
+        #expect(!FileManager.default.fileExists(atPath: a1.store.keyringPath))
         #expect(throws: StoreError.self) { try a1.store.records() }
         try await fixture.tearDown()
     }

@@ -16,6 +16,9 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = try await cli.configure(server, directory, name: "t1")
         let admin = ["--server", server.baseURL, "--admin-token", TestServer.adminToken, "--json"]
+        let pin = directory.appendingPathComponent("pin").path
+        try "2468-KH".write(toFile: pin, atomically: true, encoding: .utf8)
+        #expect(await cli.status(["officer", "add", "--first", "--officer", "KH1001", "--config", config, "--pin-file", pin]) == 0)
         #expect(await cli.status(["audit", "checkpoint", "--terminal-config", config]) == CLIFailure.notFound, "nothing kept before a sync")
         #expect(await cli.status(["sync", "--config", config, "--json"]) == 0)
         #expect(await cli.status(["record", "add", "patrolSignIn", "--config", config, "--json", "--set", "method=qr",
@@ -26,7 +29,7 @@ import Testing
 
         // The terminal's copy, as `audit checkpoint --terminal-config` exports it, holds the server to its chain.
         let store = try TerminalStore(path: directory.appendingPathComponent("t1.sqlite").path,
-                                      keyFile: directory.appendingPathComponent("t1.key").path)
+                                      access: .signIn(officer: OfficerID("KH1001"), passphrase: "2468-KH"), keys: StoreKeys(cost: .fast))
         let kept = try #require(try store.auditCheckpoint)
         let file = directory.appendingPathComponent("kept.json")
         try JSONEncoder().encode(AuditCheckpointExport(checkpoint: kept, publicKey: try store.auditPublicKey)).write(to: file)

@@ -16,7 +16,8 @@ import Testing
     /// A configuration file for a new terminal enrolled with a fresh token.
     func configure(_ server: TestServer, _ directory: URL, name: String) async throws -> String {
         let token = try await server.service.createEnrollmentToken(station: Self.station)
-        let config = ClientConfig(serverURL: server.baseURL, storePath: "\(name).sqlite", keyFile: "\(name).key", deviceName: name,
+        let config = ClientConfig(serverURL: server.baseURL, storePath: "\(name).sqlite", keyFile: "\(name).key",
+                                  sessionDirectory: "run", scryptRounds: KeyDerivationCost.fast.rounds, deviceName: name,
                                   enrollmentToken: token.token, defaultOfficer: "KH1001", statusFile: "\(name)-status.json")
         let path = directory.appendingPathComponent("\(name).json").path
         try JSONEncoder().encode(config).write(to: URL(fileURLWithPath: path))
@@ -47,6 +48,24 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let first = try await configure(server, directory, name: "t1")
         let second = try await configure(server, directory, name: "t2")
+        let pin = directory.appendingPathComponent("pin").path
+        try "2468-KH".write(toFile: pin, atomically: true, encoding: .utf8)
+
+        // Nobody can sync a terminal whose store no officer has created; the first officer creates it.
+        #expect(await status(["sync", "--config", first, "--json"]) == CLIFailure.notFound)
+        #expect(await status(["officer", "add", "--first", "--officer", "KH1001", "--config", first, "--pin-file", pin]) == 0)
+        #expect(await status(["officer", "add", "--first", "--officer", "KH1001", "--config", second, "--pin-file", pin]) == 0)
+        #expect(await status(["officer", "add", "--officer", "KH1002", "--config", second, "--pin-file", pin]) == 0)
+        #expect(await status(["officer", "list", "--config", second, "--json"]) == 0)
+        // Signed out, the terminal is locked: writes fail until an officer signs in again.
+        #expect(await status(["officer", "logout", "--config", first]) == 0)
+        #expect(await status(["record", "add", "incidentReport", "--config", first, "--set", "category=theft",
+                              "--set", "severity=minor", "--set", "narrative=x"]) == CLIFailure.failure)
+        #expect(await status(["status", "--config", first, "--json"]) == 0)
+        try "wrong".write(toFile: directory.appendingPathComponent("wrong-pin").path, atomically: true, encoding: .utf8)
+        #expect(await status(["officer", "login", "--officer", "KH1001", "--config", first,
+                              "--pin-file", directory.appendingPathComponent("wrong-pin").path]) == CLIFailure.refused)
+        #expect(await status(["officer", "login", "--officer", "KH1001", "--config", first, "--pin-file", pin]) == 0)
 
         #expect(await status(["sync", "--config", first, "--json"]) == 0)
         #expect(await status(["sync", "--config", second, "--json"]) == 0)
@@ -59,8 +78,9 @@ import Testing
         #expect(await status(["sync", "--config", first, "--json"]) == 0)
         #expect(await status(["sync", "--config", second, "--json"]) == 0)
 
+        // In-process stores of the same files, signed in here only (no session directory).
         let store1 = try TerminalStore(path: directory.appendingPathComponent("t1.sqlite").path,
-                                       keyFile: directory.appendingPathComponent("t1.key").path)
+                                       access: .signIn(officer: OfficerID("KH1001"), passphrase: "2468-KH"), keys: StoreKeys(cost: .fast))
         let report = try #require(try store1.records(RecordFilter(types: [.incidentReport])).first)
         #expect(try SyncStatus.read(from: directory.appendingPathComponent("t1-status.json").path).lastSuccessAt != nil)
 
@@ -69,7 +89,7 @@ import Testing
         #expect(await status(["record", "note", id, "Reporter called back", "--config", first, "--json"]) == 0)
         try store1.edit(report.id, [.set("narrative", "Scooter stolen, grey")], by: OfficerID("KH1001"))
         let store2 = try TerminalStore(path: directory.appendingPathComponent("t2.sqlite").path,
-                                       keyFile: directory.appendingPathComponent("t2.key").path)
+                                       access: .signIn(officer: OfficerID("KH1002"), passphrase: "2468-KH"), keys: StoreKeys(cost: .fast))
         try store2.edit(report.id, [.set("narrative", "Scooter stolen at night")], by: OfficerID("KH1002"))
         #expect(await status(["sync", "--config", first, "--json"]) == 0)
         #expect(await status(["sync", "--config", second, "--json"]) == CLIFailure.refused, "a new conflict is reported")

@@ -54,12 +54,17 @@ struct ProcessFaultTests {
         let token = try await admin.service.createEnrollmentToken(station: Self.station).token
         let config = scratch.path + "/daemon.json"
         let storePath = scratch.path + "/daemon.sqlite"
+        let sessions = scratch.path + "/run"
         let settings: [String: Any] = [
-            "serverURL": server.baseURL, "storePath": storePath, "keyFile": scratch.path + "/daemon.key",
+            "serverURL": server.baseURL, "storePath": storePath, "sessionDirectory": sessions,
+            "scryptRounds": KeyDerivationCost.fast.rounds,
             "deviceName": "reader", "enrollmentToken": token, "statusFile": scratch.path + "/status.json",
             "syncIntervalSeconds": 3_600, "pageSize": 40, "logLevel": "warning",
         ]
         try JSONSerialization.data(withJSONObject: settings).write(to: URL(fileURLWithPath: config))
+        // The terminal's first officer creates the store and signs in; the daemon works in that session.
+        let keys = StoreKeys(sessionDirectory: sessions, cost: .fast)
+        try TerminalStore(path: storePath, access: .create(officer: OfficerID("KH1001"), passphrase: "pin"), keys: keys).close()
         let daemon = try DaemonProcess(config: config)
         let store = StoreFile(path: storePath)
         try await waitUntil("the daemon to apply a page (output: \(daemon.text))") { try store.count() > 0 }
@@ -76,7 +81,7 @@ struct ProcessFaultTests {
             try store.count() == total
         }
         #expect(restarted.terminate() == 0, "\(restarted.text)")
-        let reader = try TerminalStore(path: storePath, keyFile: scratch.path + "/daemon.key")
+        let reader = try TerminalStore(path: storePath, access: .session, keys: keys)
         defer { try? reader.close() }
         #expect(try reader.heldRecords().isEmpty && reader.pendingPushCount() == 0)
         #expect(try await admin.differences(local: reader.records().map(\.state), replica: reader.identity!.replica) == [])
@@ -205,7 +210,8 @@ struct ProcessTerminal {
     let engine: SyncEngine
 
     static func enrolled(_ scratch: Scratch, _ name: String, port: Int, admin: ServerFiles) async throws -> ProcessTerminal {
-        let store = try TerminalStore(path: "\(scratch.path)/\(name).sqlite", keyFile: "\(scratch.path)/\(name).key")
+        let store = try TerminalStore(path: "\(scratch.path)/\(name).sqlite", access: .create(officer: OfficerID("KH1001"), passphrase: "pin"),
+                                      keys: StoreKeys(cost: .fast))
         let terminal = ProcessTerminal(store: store, engine: engine(store, port: port))
         let token = try await admin.service.createEnrollmentToken(station: ProcessFaultTests.station)
         _ = try await terminal.engine.enroll(token: token.token, deviceName: name)

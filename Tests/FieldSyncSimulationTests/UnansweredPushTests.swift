@@ -63,8 +63,8 @@ struct UnansweredPushTests {
         settings.rateLimit = nil
         let service = SyncService(storage: storage, settings: settings, clock: { serverClock.now })
         // The terminal's clock runs 15 minutes ahead: beyond the server's 10-minute tolerance.
-        let store = try TerminalStore(path: directory + "/t.sqlite", keyFile: directory + "/t.key",
-                                      now: { serverClock.now + 15 * 60_000 })
+        let store = try TerminalStore(path: directory + "/t.sqlite", access: .create(officer: OfficerID("KH1001"), passphrase: "pin"),
+                                      keys: StoreKeys(cost: .fast), now: { serverClock.now + 15 * 60_000 })
         let transport = HoldingTransport(service: service)
         let engine = SyncEngine(store: store, transport: transport, makeBatchID: { UUID().uuidString })
         let token = try await service.createEnrollmentToken(station: UnitID("KH.P03.S012"))

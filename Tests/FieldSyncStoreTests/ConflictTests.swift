@@ -53,6 +53,7 @@ struct ConflictTests {
         let fixture = try StoreFixture()
         let (id, _) = try conflictedReport(fixture)
         let red = try #require(try fixture.store.describeConflict(id)?.fields.first { $0.name == "narrative" }?.candidates[0])
+        try fixture.signIn(StoreFixture.supervisor)
         let resolved = try fixture.store.resolveConflict(id, field: "narrative", choosing: red.dot, by: OfficerID("C00001"))
         #expect(resolved["narrative"] == .value("Red bicycle stolen"))
         #expect(resolved.conflicted == false)
@@ -60,7 +61,7 @@ struct ConflictTests {
         #expect(resolved.state.entries("narrative")[0].author == OfficerID("C00001"))
         #expect(try fixture.store.conflictedRecords().isEmpty)
         #expect(try fixture.store.pendingPush().map(\.id) == [id])
-        #expect(storeError { try fixture.store.resolveConflict(id, field: "narrative", choosing: red.dot, by: StoreFixture.officer) }?.code == .notFound)
+        #expect(storeError { try fixture.store.resolveConflict(id, field: "narrative", choosing: red.dot, by: StoreFixture.supervisor) }?.code == .notFound)
     }
 
     @Test("writing a new value resolves the conflict too")

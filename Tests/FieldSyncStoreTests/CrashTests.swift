@@ -14,7 +14,7 @@ struct CrashTests {
         let clockBefore = try store.clock()
         let crashed = try TemporaryDirectory()
         let source = fixture.directory
-        try FileManager.default.copyItem(atPath: source.keyPath, toPath: crashed.keyPath)
+        try FileManager.default.copyItem(atPath: source.keyringPath, toPath: crashed.keyringPath)
 
         // Inside the next write's transaction, after its record row is inserted (the lease and clock are
         // already advanced), copy the files as they are on disk: what `kill -9` or a power cut leaves.

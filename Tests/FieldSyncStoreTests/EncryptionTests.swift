@@ -17,21 +17,20 @@ struct EncryptionTests {
         for secret in ["ZHANG-SENSITIVE-NAME", "A123456789", "0912-345-678", "0912-000-111", "device-secret-0001"] {
             #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret) is stored in the clear")
         }
-        // Non-sensitive values stay plain (and so do the index columns).
-        #expect(bytes.range(of: Data("elderlyAlone".utf8)) != nil)
+        // Since v4 the other values are sealed too (the whole state); only index columns stay clear.
+        #expect(bytes.range(of: Data("elderlyAlone".utf8)) == nil)
+        #expect(bytes.range(of: Data(visit.id.rawValue.utf8)) != nil)
         #expect(try fixture.store.rejectedChanges()[0].localState.entries("subjectName")[0].value == "ZHANG-SENSITIVE-NAME")
     }
 
-    @Test("a sealed value moved into another record does not open: tampering is reported")
+    @Test("a sealed state moved into another record's row does not open: tampering is reported")
     func sealedValuesAreBound() throws {
         let fixture = try StoreFixture()
         let first = try fixture.store.createHouseholdVisit(StoreFixture.visit(name: "First"), by: StoreFixture.officer)
         let second = try fixture.store.createHouseholdVisit(StoreFixture.visit(name: "Second"), by: StoreFixture.officer)
         try fixture.store.pool.write { db in
             let state = try Data.fetchOne(db, sql: "SELECT state FROM record WHERE id = ?", arguments: [first.id.rawValue])!
-            var json = String(decoding: state, as: UTF8.self)
-            json = json.replacingOccurrences(of: first.id.rawValue, with: second.id.rawValue)
-            try db.execute(sql: "UPDATE record SET state = ? WHERE id = ?", arguments: [Data(json.utf8), second.id.rawValue])
+            try db.execute(sql: "UPDATE record SET state = ? WHERE id = ?", arguments: [state, second.id.rawValue])
         }
         #expect(storeError { _ = try fixture.store.record(second.id) }?.code == .corrupted)
         #expect(try fixture.store.record(first.id)?["subjectName"] == .value("First"))
@@ -45,7 +44,7 @@ struct EncryptionTests {
         for suffix in ["", "-wal", "-shm"] {
             #expect(!FileManager.default.fileExists(atPath: fixture.directory.storePath + suffix))
         }
-        #expect(!FileManager.default.fileExists(atPath: fixture.directory.keyPath))
+        #expect(!FileManager.default.fileExists(atPath: fixture.directory.keyringPath))
         #expect(storeError { _ = try fixture.store.records() }?.code == .wiped)
         #expect(storeError { try fixture.store.createPatrolSignIn(StoreFixture.signIn(), by: StoreFixture.officer) }?.code == .wiped)
         #expect(storeError { _ = try fixture.store.identity }?.code == .wiped)

@@ -7,11 +7,11 @@ import Testing
 
 @Suite("Opening, migrations, keys and damaged files")
 struct OpeningTests {
-    @Test("a new store is created in WAL mode with a key file, and keeps its data across reopening")
+    @Test("a new store is created in WAL mode with a keyring, and keeps its data across reopening")
     func createAndReopen() throws {
         let fixture = try StoreFixture()
         let created = try fixture.store.createHouseholdVisit(StoreFixture.visit(), by: StoreFixture.officer)
-        #expect(FileManager.default.fileExists(atPath: fixture.directory.keyPath))
+        #expect(FileManager.default.fileExists(atPath: fixture.directory.keyringPath))
         let mode = try fixture.store.pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
         let reopened = try fixture.reopen()
@@ -22,7 +22,7 @@ struct OpeningTests {
 
     @Test("migrations are append-only: the shipped ones keep their identifiers, order and SQL")
     func shippedMigrationsAreImmutable() throws {
-        #expect(Array(StoreMigrations.migrator.migrations.prefix(1)) == ["v1"])
+        #expect(StoreMigrations.migrator.migrations == ["v1", "v2", "v3", "v4-sealed-at-rest"])
         // The digest of the v1 SQL as shipped. A change here means a shipped migration was edited:
         // add a new migration instead.
         let digest = SHA256.hash(data: Data(StoreMigrations.v1.utf8)).map { String(format: "%02x", $0) }.joined()
@@ -37,7 +37,7 @@ struct OpeningTests {
         try old.write { try $0.execute(sql: "CREATE TABLE legacy_note (text TEXT)") }
         try old.close()
         _ = try KeyFile.create(at: directory.keyPath)
-        let store = try StoreFixture.open(directory)
+        let store = try StoreFixture.open(directory, keys: StoreKeys(cost: .fast, legacyKeyFile: directory.keyPath))
         let applied = try store.pool.read { try StoreMigrations.migrator.appliedIdentifiers($0) }
         #expect(applied == Set(StoreMigrations.migrator.migrations))
         try store.saveEnrollment(StoreFixture.enrollment())
@@ -63,36 +63,43 @@ struct OpeningTests {
         #expect(storeDigest(fixture.directory) == before)
     }
 
-    @Test("the wrong key is refused with .wrongKey; the right key still opens the store")
-    func wrongKeyIsRefused() throws {
+    @Test("another store's keyring is refused with .wrongKey and nothing changes; the right keyring still opens the store")
+    func wrongKeyringIsRefused() throws {
         let fixture = try StoreFixture()
         try fixture.store.createHouseholdVisit(StoreFixture.visit(), by: StoreFixture.officer)
         _ = try fixture.store.pool.writeWithoutTransaction { try $0.checkpoint(.truncate) }
         try fixture.store.close()
-        let rightKey = try Data(contentsOf: URL(fileURLWithPath: fixture.directory.keyPath))
-        let otherDirectory = try TemporaryDirectory()
-        _ = try KeyFile.create(at: otherDirectory.keyPath)
-        try FileManager.default.removeItem(atPath: fixture.directory.keyPath)
-        try FileManager.default.copyItem(atPath: otherDirectory.keyPath, toPath: fixture.directory.keyPath)
+        let rightKeyring = try Data(contentsOf: URL(fileURLWithPath: fixture.directory.keyringPath))
+        // Same officer, same passphrase, another terminal: the keyring opens, but its data key is not this store's.
+        let other = try StoreFixture()
+        try other.store.close()
+        try FileManager.default.removeItem(atPath: fixture.directory.keyringPath)
+        try FileManager.default.copyItem(atPath: other.directory.keyringPath, toPath: fixture.directory.keyringPath)
         let before = storeDigest(fixture.directory)
 
         let error = storeError { _ = try StoreFixture.open(fixture.directory) }
         #expect(error?.code == .wrongKey)
         #expect(storeDigest(fixture.directory) == before)
 
-        try rightKey.write(to: URL(fileURLWithPath: fixture.directory.keyPath))
+        try rightKeyring.write(to: URL(fileURLWithPath: fixture.directory.keyringPath))
         #expect(try StoreFixture.open(fixture.directory).count() == 1)
     }
 
-    @Test("a missing or malformed key file is refused with .wrongKey, not replaced by a new key")
-    func missingKeyIsRefused() throws {
+    @Test("a missing or malformed keyring is refused with a typed error, not replaced by a new one")
+    func missingKeyringIsRefused() throws {
         let fixture = try StoreFixture()
+        try fixture.store.createPatrolSignIn(StoreFixture.signIn(), by: StoreFixture.officer)
         try fixture.store.close()
-        try "not a key".write(toFile: fixture.directory.keyPath, atomically: true, encoding: .utf8)
+        try "not a keyring".write(toFile: fixture.directory.keyringPath, atomically: true, encoding: .utf8)
+        #expect(storeError { _ = try StoreFixture.open(fixture.directory) }?.code == .corrupted)
+        try FileManager.default.removeItem(atPath: fixture.directory.keyringPath)
+        // Without a keyring nobody can open the store, and creating a new keyring for it is refused.
         #expect(storeError { _ = try StoreFixture.open(fixture.directory) }?.code == .wrongKey)
-        try FileManager.default.removeItem(atPath: fixture.directory.keyPath)
-        #expect(storeError { _ = try StoreFixture.open(fixture.directory) }?.code == .wrongKey)
-        #expect(!FileManager.default.fileExists(atPath: fixture.directory.keyPath))
+        #expect(storeError {
+            _ = try TerminalStore(path: fixture.directory.storePath, access: .signIn(officer: StoreFixture.officer, passphrase: StoreFixture.passphrase),
+                                  keys: StoreFixture.keys)
+        }?.code == .wrongKey)
+        #expect(!FileManager.default.fileExists(atPath: fixture.directory.keyringPath))
     }
 
     @Test("a file that is not a SQLite database is refused with .corrupted")

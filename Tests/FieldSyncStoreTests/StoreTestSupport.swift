@@ -17,7 +17,11 @@ final class TemporaryDirectory: Sendable {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 
     var storePath: String { path + "/terminal.sqlite" }
+    /// A v3 store's key file (the legacy tests write one).
     var keyPath: String { path + "/terminal.key" }
+    var keyringPath: String { storePath + ".keyring" }
+    /// The RAM-only session directory stand-in.
+    var sessionDirectory: String { path + "/run" }
 }
 
 /// An injected wall clock that moves only when told to: stamps in tests are exact.
@@ -45,6 +49,10 @@ struct StoreFixture {
     static let officer = OfficerID("A12345")
     static let otherOfficer = OfficerID("B67890")
     static let lease = ReceiptLease(prefix: "KH.P03.S012", first: 1, last: 50)
+    static let passphrase = "4711-A12345"
+    static let supervisor = OfficerID("C00001")
+    /// Small scrypt parameters: the tests prove the design, not the cost.
+    static let keys = StoreKeys(cost: .fast)
 
     /// A new store in a new directory, enrolled unless `enrolled` is false.
     init(enrolled: Bool = true, leaseLowWater: Int64 = 20) throws {
@@ -53,10 +61,25 @@ struct StoreFixture {
         if enrolled { try store.saveEnrollment(Self.enrollment()) }
     }
 
+    /// Opens the store as `officer` (the fixture's officer), creating it with the fixture's three
+    /// officers when the directory has no keyring yet.
     static func open(_ directory: TemporaryDirectory, clock: TestClock = TestClock(), ids: SequentialIDs = SequentialIDs(),
-                     leaseLowWater: Int64 = 20) throws -> TerminalStore {
-        try TerminalStore(path: directory.storePath, keyFile: directory.keyPath, leaseLowWater: leaseLowWater,
-                          now: { clock.now }, makeID: { ids.make() })
+                     leaseLowWater: Int64 = 20, as officer: OfficerID = officer, keys: StoreKeys = keys) throws -> TerminalStore {
+        let creating = !FileManager.default.fileExists(atPath: directory.keyringPath)
+        let store = try TerminalStore(path: directory.storePath,
+                                      access: creating ? .create(officer: Self.officer, passphrase: passphrase)
+                                                       : .signIn(officer: officer, passphrase: passphrase),
+                                      keys: keys, leaseLowWater: leaseLowWater, now: { clock.now }, makeID: { ids.make() })
+        if creating {
+            for other in [otherOfficer, supervisor] { try store.addOfficer(other, passphrase: passphrase) }
+            if officer != Self.officer { try store.signIn(officer, passphrase: passphrase) }
+        }
+        return store
+    }
+
+    /// Signs `officer` in on the fixture's store (every officer of the fixture shares the passphrase).
+    func signIn(_ officer: OfficerID) throws {
+        try store.signIn(officer, passphrase: Self.passphrase)
     }
 
     func reopen() throws -> TerminalStore {
@@ -118,11 +141,12 @@ func storeError(_ body: () throws -> Void) -> StoreError? {
     return nil
 }
 
-/// Every byte of the store's files (main file and WAL), for checks that plaintext never reaches disk.
+/// Every byte of the store's files (main file, WAL, SHM, keyring and its journal), for checks that
+/// plaintext never reaches disk.
 func storeBytes(_ directory: TemporaryDirectory) -> Data {
     var bytes = Data()
-    for suffix in ["", "-wal"] {
-        if let data = FileManager.default.contents(atPath: directory.storePath + suffix) { bytes.append(data) }
+    for file in ["", "-wal", "-shm", ".keyring", ".keyring-journal"].map({ directory.storePath + $0 }) {
+        if let data = FileManager.default.contents(atPath: file) { bytes.append(data) }
     }
     return bytes
 }

@@ -12,7 +12,6 @@ final class SimulatedTerminal {
     let clock: SimulatedClock
     let transport: SimulatedTransport
     let storePath: String
-    let keyPath: String
     let crashPoint: CrashPoint
     private let random: LockedValue<SeededRandom>
     private(set) var store: TerminalStore
@@ -30,16 +29,26 @@ final class SimulatedTerminal {
         self.transport = transport
         self.random = random
         storePath = "\(directory)/\(name).sqlite"
-        keyPath = "\(directory)/\(name).key"
-        store = try Self.open(storePath, keyPath, clock: clock, random: random)
+        store = try Self.open(storePath, .create(officer: officers[0], passphrase: Self.passphrase), clock: clock, random: random)
+        for officer in officers.dropFirst() { try store.addOfficer(officer, passphrase: Self.passphrase) }
         engine = Self.engine(store, transport: transport, random: random)
         crashPoint = try CrashPoint(path: storePath, tables: Self.storeTables)
     }
 
-    private static func open(_ path: String, _ key: String, clock: SimulatedClock,
+    /// Every officer of a simulated terminal signs in with this passphrase. Officers take turns at every
+    /// write, so scrypt runs at a token cost: the simulator tests sync, not key derivation.
+    static let passphrase = "sim-pin"
+    static let keys = StoreKeys(cost: KeyDerivationCost(rounds: 1 << 4, blockSize: 1))
+
+    private static func open(_ path: String, _ access: StoreAccess, clock: SimulatedClock,
                              random: LockedValue<SeededRandom>) throws -> TerminalStore {
-        try TerminalStore(path: path, keyFile: key, leaseLowWater: 3, now: { clock.now },
+        try TerminalStore(path: path, access: access, keys: keys, leaseLowWater: 3, now: { clock.now },
                           makeID: { "rec-" + random.update { $0.hex(16) } })
+    }
+
+    /// The officer about to write signs in (writes are bound to the officer signed in).
+    func signIn(_ officer: OfficerID) throws {
+        if store.signedInOfficer != officer { try store.signIn(officer, passphrase: Self.passphrase) }
     }
 
     private static func engine(_ store: TerminalStore, transport: SimulatedTransport,
@@ -54,7 +63,7 @@ final class SimulatedTerminal {
     /// The process dies and starts again: the store is reopened from what its files hold.
     func restart() throws {
         try? store.close()
-        store = try Self.open(storePath, keyPath, clock: clock, random: random)
+        store = try Self.open(storePath, .signIn(officer: officers[0], passphrase: Self.passphrase), clock: clock, random: random)
         engine = Self.engine(store, transport: transport, random: random)
     }
 }

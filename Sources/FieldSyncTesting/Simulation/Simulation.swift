@@ -153,6 +153,7 @@ public final class Simulation {
         let plan = draw { workload.plan(for: terminal, records: records, now: trueTime.get(), &$0) }
         let replica = try terminal.replica
         let before = try plan.target.flatMap { try terminal.store.record($0)?.state }
+        if let officer = plan.officer { try terminal.signIn(officer) }
         if crash { try terminal.crashPoint.arm(afterRows: draw { $0.int(0...4) }) }
         defer { if crash { try? terminal.crashPoint.disarm() } }
         do {

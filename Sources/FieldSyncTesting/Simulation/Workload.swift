@@ -10,6 +10,8 @@ struct Workload {
         var label: String
         var target: RecordID?
         var perform: (TerminalStore) throws -> StoredRecord
+        /// The officer who writes (signed in before `perform`).
+        var officer: OfficerID? = nil
     }
 
     let stations: [UnitID]
@@ -20,6 +22,13 @@ struct Workload {
     func plan(for terminal: SimulatedTerminal, records: [StoredRecord], now: Int64,
               _ random: inout SeededRandom) -> Planned {
         let officer = random.pick(terminal.officers)
+        var planned = plan(for: terminal, officer: officer, records: records, now: now, &random)
+        planned.officer = officer
+        return planned
+    }
+
+    private func plan(for terminal: SimulatedTerminal, officer: OfficerID, records: [StoredRecord], now: Int64,
+                      _ random: inout SeededRandom) -> Planned {
         let station = terminal.station
         let kind = records.isEmpty ? random.int(0...2) : random.weighted([8, 8, 8, 60, 8])
         switch kind {

@@ -18,8 +18,11 @@ struct DemoTerminal: Sendable {
 
     static func open(name: String, role: String, station: UnitID, officers: [OfficerID], directory: URL,
                      server: URL) throws -> DemoTerminal {
+        // The demo's officers sign in with throwaway PINs at the fast scrypt cost: it runs in seconds.
         let store = try TerminalStore(path: directory.appendingPathComponent("\(name).sqlite").path,
-                                      keyFile: directory.appendingPathComponent("\(name).key").path)
+                                      access: .create(officer: officers[0], passphrase: "demo-\(officers[0])"),
+                                      keys: StoreKeys(cost: .fast))
+        for officer in officers.dropFirst() { try store.addOfficer(officer, passphrase: "demo-\(officer)") }
         // Small batches and pages, so that the storm takes several round trips as a real backlog would.
         let engine = SyncEngine(store: store, transport: HTTPTransport(baseURL: server, timeout: 10),
                                 batchSize: 8, pageSize: 16, makeBatchID: { UUID().uuidString.lowercased() })

@@ -160,7 +160,7 @@ struct ConflictsCommand: AsyncParsableCommand {
         func run() async throws {
             if source.serverWide { return try await resolveOnServer() }
             let session = try terminal.session()
-            let author = try terminal.officer(officer, session.config)
+            let author = try terminal.officer(officer, session.config, signedIn: session.store.signedInOfficer)
             let store = session.store
             let recordID = RecordID(id)
             guard let conflict = try store.describeConflict(recordID) else {

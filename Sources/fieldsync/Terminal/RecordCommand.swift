@@ -36,7 +36,7 @@ struct RecordCommand: AsyncParsableCommand {
 
         func run() async throws {
             let session = try terminal.session()
-            let author = try terminal.officer(officer, session.config)
+            let author = try terminal.officer(officer, session.config, signedIn: session.store.signedInOfficer)
             let store = session.store
             guard let station = try store.identity?.station else {
                 throw CLIFailure(CLIFailure.failure, "enroll this terminal first: `fieldsync sync` with an enrollmentToken in the configuration")
@@ -157,7 +157,7 @@ struct RecordCommand: AsyncParsableCommand {
 
         func run() async throws {
             let session = try terminal.session()
-            let record = try session.store.void(RecordID(id), reason: reason, by: try terminal.officer(officer, session.config))
+            let record = try session.store.void(RecordID(id), reason: reason, by: try terminal.officer(officer, session.config, signedIn: session.store.signedInOfficer))
             if terminal.json { return try Output.json(RecordView(record)) }
             Output.lines(["Voided (pending sync):"] + RecordView.lines(record))
         }
@@ -181,7 +181,7 @@ struct RecordCommand: AsyncParsableCommand {
         func run() async throws {
             let session = try terminal.session()
             let record = try session.store.addNote(to: RecordID(id), text, field: field,
-                                                   by: try terminal.officer(officer, session.config))
+                                                   by: try terminal.officer(officer, session.config, signedIn: session.store.signedInOfficer))
             if terminal.json { return try Output.json(RecordView(record)) }
             Output.lines(["Note added (pending sync):"] + RecordView.lines(record))
         }

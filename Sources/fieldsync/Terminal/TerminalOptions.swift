@@ -13,13 +13,15 @@ struct TerminalOptions: ParsableArguments {
 
     func loadConfig() throws -> ClientConfig { try ClientConfig.load(path: config) }
 
+    /// The terminal with the session of the officer signed in (`fieldsync officer login`).
     func session() throws -> TerminalSession { try TerminalSession(config: try loadConfig()) }
 
-    /// The officer a write names: `--officer`, else the configuration's defaultOfficer.
-    func officer(_ option: String?, _ config: ClientConfig) throws -> OfficerID {
-        guard let badge = option ?? config.defaultOfficer, !badge.isEmpty else {
-            throw CLIFailure(CLIFailure.usage, "every write names the officer who made it: pass --officer BADGE "
-                + "(or set defaultOfficer in \(self.config))")
+    /// The officer a write names: `--officer`, else the configuration's defaultOfficer, else the officer
+    /// signed in. The store refuses a write naming anybody but the officer signed in.
+    func officer(_ option: String?, _ config: ClientConfig, signedIn: OfficerID? = nil) throws -> OfficerID {
+        guard let badge = option ?? config.defaultOfficer ?? signedIn?.rawValue, !badge.isEmpty else {
+            throw CLIFailure(CLIFailure.usage, "every write names the officer who made it: sign in "
+                + "(`fieldsync officer login`) or pass --officer BADGE")
         }
         return OfficerID(badge)
     }
