@@ -1,5 +1,6 @@
 @testable import FieldSyncClient
 import FieldSyncCore
+import FieldSyncTesting
 import Foundation
 import Testing
 
@@ -16,9 +17,7 @@ struct RevocationProofTests {
 
     @Test("the terminal accepts the vector's proof only on a 401 revoked with wipe, for its own credential")
     func vector() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Protocol/vectors/security.json")
-        let vectors = try JSONDecoder().decode(Vectors.self, from: Data(contentsOf: url))
+        let vectors = try ProtocolVectors.load("security", as: Vectors.self)
         for vector in vectors.revocationProofs {
             #expect(RevocationProof.expectedProof(credential: vector.credential) == vector.revocationProof)
             let answer = ProtocolError(.revoked, "revoked", wipe: true, revocationProof: vector.revocationProof)

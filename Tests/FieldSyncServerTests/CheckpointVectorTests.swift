@@ -1,4 +1,5 @@
 import FieldSyncCore
+import FieldSyncTesting
 import FieldSyncServer
 import Foundation
 import Testing
@@ -22,9 +23,7 @@ struct CheckpointVectorTests {
     }
 
     static func vectors() throws -> VectorFile {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Protocol/vectors/checkpoints.json")
-        return try JSONDecoder().decode(VectorFile.self, from: Data(contentsOf: url))
+        return try ProtocolVectors.load("checkpoints", as: VectorFile.self)
     }
 
     @Test("every checkpoint vector verifies exactly when it should, over exactly the stated message")

@@ -1,4 +1,5 @@
 import FieldSyncCore
+import FieldSyncTesting
 @testable import FieldSyncServer
 import Foundation
 import Testing
@@ -23,9 +24,7 @@ struct SecurityVectorTests {
     }
 
     static func load() throws -> Vectors {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Protocol/vectors/security.json")
-        return try JSONDecoder().decode(Vectors.self, from: Data(contentsOf: url))
+        try ProtocolVectors.load("security", as: Vectors.self)
     }
 
     @Test("the server's revocation proof matches the vector")
