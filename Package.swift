@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -28,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         .target(name: "FieldSyncCore"),
@@ -64,6 +68,10 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -75,12 +83,14 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]
         ),
+        // Test doubles over the core alone (the test clock, the seeded generator, the record factory), for
+        // every test target; FieldSyncTesting re-exports it.
+        .target(name: "FieldSyncTestSupport", dependencies: ["FieldSyncCore"]),
         .target(
             name: "FieldSyncTesting",
             dependencies: [
-                "FieldSyncCore", "FieldSyncStore", "FieldSyncClient", "FieldSyncServer",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "FieldSyncTestSupport", "FieldSyncCore", "FieldSyncStore", "FieldSyncClient", "FieldSyncServer",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -98,20 +108,37 @@ let package = Package(
                 "FieldSyncCore", "CZlib", "FieldSyncStore", "FieldSyncClient", "FieldSyncServer", "FieldSyncTesting",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "FieldSyncCoreTests", dependencies: ["FieldSyncCore"]),
-        .testTarget(name: "FieldSyncStoreTests", dependencies: ["FieldSyncStore", "FieldSyncCore"]),
+        .testTarget(name: "FieldSyncCoreTests", dependencies: ["FieldSyncCore", "FieldSyncTestSupport"]),
+        .testTarget(
+            name: "FieldSyncStoreTests",
+            dependencies: [
+                "FieldSyncStore", "FieldSyncCore", "FieldSyncTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(
             name: "FieldSyncClientTests",
             dependencies: [
                 "FieldSyncClient", "FieldSyncTesting", "FieldSyncServer", "FieldSyncStore", "FieldSyncCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // Runs the CLI's own code (the demo scenario, output formatting) in-process.
-        .testTarget(name: "FieldSyncCommandTests", dependencies: ["fieldsync", "FieldSyncClient", "FieldSyncTesting"]),
+        .testTarget(
+            name: "FieldSyncCommandTests",
+            dependencies: [
+                "fieldsync", "FieldSyncClient", "FieldSyncTesting", "FieldSyncServer", "FieldSyncStore", "FieldSyncCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // The deterministic simulator's seeds, the real-process fault tests and the wire fuzzer.
         .testTarget(
             name: "FieldSyncSimulationTests",
@@ -124,8 +151,13 @@ let package = Package(
         .testTarget(
             name: "FieldSyncServerTests",
             dependencies: [
-                "FieldSyncServer", "FieldSyncTesting",
+                "FieldSyncServer", "FieldSyncTesting", "FieldSyncCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

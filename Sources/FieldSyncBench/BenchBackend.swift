@@ -36,7 +36,7 @@ struct BenchBackend: Sendable {
             return storage
         case .postgres:
             // The database must be empty for the storm and growth figures (a fresh one per run).
-            let storage = try PostgresStorage(url: postgresURL ?? "", auditSigner: signer)
+            let storage = try PostgresStorage(url: postgresURL ?? "", auditSigner: signer).runningInBackground()
             try await storage.prepare()
             return storage
         }

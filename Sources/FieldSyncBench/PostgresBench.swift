@@ -10,7 +10,7 @@ enum PostgresBench {
     /// `count` storages (each its own connection pool, as separate nodes have) on one fresh database.
     static func nodes(_ count: Int, adminURL: String) async throws -> (storages: [PostgresStorage], url: String, drop: @Sendable () async -> Void) {
         let database = try await TestPostgres.createDatabase(on: adminURL)
-        let storages = try (0..<count).map { _ in try PostgresStorage(url: database.url, maximumConnections: 8) }
+        let storages = try (0..<count).map { _ in try PostgresStorage(url: database.url, maximumConnections: 8).runningInBackground() }
         for storage in storages { try await storage.prepare() }
         return (storages, database.url, database.drop)
     }

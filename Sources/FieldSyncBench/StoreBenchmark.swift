@@ -29,7 +29,7 @@ enum StoreBenchmark {
         try store.saveEnrollment(EnrollResponse(
             replica: ReplicaID("T-BENCH-1"), credential: "bench", station: UnitID("KH.P03.S012"),
             scopes: [UnitID("KH.P03.S012")], lease: ReceiptLease(prefix: "KH.P03.S012", first: 1, last: 10_000_000),
-            serverTime: Int64(Date().timeIntervalSince1970 * 1000)))
+            serverTime: WallClock.milliseconds(Date())))
         let officer = OfficerID("A12345")
 
         // 1. Creating records offline, one transaction each (what an officer's taps do).
@@ -65,7 +65,7 @@ enum StoreBenchmark {
         // 3. Pulled pages: new records from a peer, then a peer's edits of records we hold (real joins).
         let peer = ReplicaID("T-BENCH-2")
         let schema = RecordSchema.householdVisit
-        let wall = Int64(Date().timeIntervalSince1970 * 1000)
+        let wall = WallClock.milliseconds(Date())
         var insertRates: [Double] = []
         for pageIndex in 0..<5 {
             let states = try (0..<pageSize).map { index in

@@ -46,7 +46,7 @@ struct StormTerminal: Sendable {
         try store.saveEnrollment(enrollment)
         let station = enrollment.station
         let neighbour = stations[(stations.firstIndex(of: station)! + 1) % stations.count]
-        let now = Int64(Date().timeIntervalSince1970 * 1_000)
+        let now = WallClock.milliseconds(Date())
         var created: [RecordState] = []
         for number in 0..<recordsEach {
             let officer = OfficerID(String(format: "KH%05d", index * 3 + number % 3))

@@ -3,24 +3,27 @@ import Foundation
 
 /// gzip for request bodies and responses, on the system zlib (the terminal links no NIO).
 enum Gzip {
-    static func compress(_ data: Data, level: Int32 = 6) -> Data {
+    /// `data` as one complete gzip stream, or nil when zlib could not make one (then send the bytes
+    /// uncompressed and unlabelled: never raw bytes labelled gzip).
+    static func compress(_ data: Data, level: Int32 = 6) -> Data? {
         var stream = z_stream()
         guard deflateInit2_(&stream, level, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
-                            Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return data }
+                            Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
         defer { deflateEnd(&stream) }
         var output = Data(count: Int(deflateBound(&stream, UInt(data.count))) + 32)
         var input = data
-        let written: Int = input.withUnsafeMutableBytes { inBuffer in
+        let written: Int? = input.withUnsafeMutableBytes { inBuffer in
             output.withUnsafeMutableBytes { outBuffer in
                 stream.next_in = inBuffer.bindMemory(to: UInt8.self).baseAddress
                 stream.avail_in = UInt32(inBuffer.count)
                 stream.next_out = outBuffer.bindMemory(to: UInt8.self).baseAddress
                 stream.avail_out = UInt32(outBuffer.count)
-                _ = deflate(&stream, Z_FINISH)
+                // The output holds deflateBound's worst case, so one Z_FINISH must end the stream.
+                guard deflate(&stream, Z_FINISH) == Z_STREAM_END else { return nil }
                 return outBuffer.count - Int(stream.avail_out)
             }
         }
-        return output.prefix(written)
+        return written.map { output.prefix($0) }
     }
 
     /// Inflates a gzip stream, refusing to produce more than `limit` bytes (a decompression bomb).

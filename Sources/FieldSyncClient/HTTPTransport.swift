@@ -53,8 +53,8 @@ public final class HTTPTransport: SyncTransport {
         do { json = try WireCoding.encode(body) } catch {
             throw ClientError(.malformedResponse, "could not encode the request: \(error)")
         }
-        if json.count > compressAbove {
-            request.httpBody = Gzip.compress(json)
+        if json.count > compressAbove, let compressed = Gzip.compress(json) {
+            request.httpBody = compressed
             request.setValue("gzip", forHTTPHeaderField: "Content-Encoding")
         } else {
             request.httpBody = json

@@ -53,7 +53,7 @@ public final class SyncDaemon: Service, Sendable {
 
     public init(round: @escaping Round, snapshot: @escaping Snapshot, statusFile: String?, timing: Timing,
                 logger: Logger, sleep: @escaping Sleep = { try await Task.sleep(for: $0) },
-                now: @escaping @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down)) }) {
+                now: @escaping @Sendable () -> Int64 = { WallClock.milliseconds(Date()) }) {
         self.round = round
         self.snapshot = snapshot
         self.statusFile = statusFile

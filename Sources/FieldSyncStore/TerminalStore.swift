@@ -60,7 +60,7 @@ public final class TerminalStore: Sendable {
     ///   `.corrupted`, `.insecurePermissions`, `.io`.
     public init(path: String, access: StoreAccess, keys: StoreKeys = StoreKeys(), registry: SchemaRegistry = .standard,
                 leaseLowWater: Int64 = 20,
-                now: @escaping @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded()) },
+                now: @escaping @Sendable () -> Int64 = { WallClock.milliseconds(Date()) },
                 makeID: @escaping @Sendable () -> String = { UUID().uuidString.lowercased() }) throws {
         self.path = path
         self.keyringPath = path + ".keyring"

@@ -64,14 +64,3 @@ public final class TestServer: Sendable {
         return try await service.enroll(EnrollRequest(token: token.token, deviceName: name))
     }
 }
-
-/// A clock for tests, in milliseconds since 1970, moved only by the test.
-public final class TestClock: Sendable {
-    private let value: LockedValue<Int64>
-
-    /// 2026-11-23T08:00:00Z by default.
-    public init(_ start: Int64 = 1_795_420_800_000) { value = LockedValue(start) }
-
-    public var now: Int64 { value.get() }
-    public func advance(milliseconds: Int64) { value.update { $0 += milliseconds } }
-}

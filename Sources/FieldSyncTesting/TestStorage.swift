@@ -32,7 +32,7 @@ public struct TestStorage: Sendable {
             }
         case .postgres:
             let database = try await TestPostgres.createDatabase()
-            let storage = try PostgresStorage(url: database.url, maximumConnections: 8, auditSigner: auditSigner)
+            let storage = try PostgresStorage(url: database.url, maximumConnections: 8, auditSigner: auditSigner).runningInBackground()
             try await storage.prepare()
             return TestStorage(backend: backend, storage: storage, postgresURL: database.url) {
                 await storage.close()
@@ -94,7 +94,7 @@ public enum TestPostgres {
 
     /// Runs `sql` (one statement, outside a transaction) on the database of `url`.
     public static func execute(_ sql: String, on url: String) async throws {
-        let admin = try PostgresStorage(url: url, maximumConnections: 1)
+        let admin = try PostgresStorage(url: url, maximumConnections: 1).runningInBackground()
         do {
             try await admin.execute(unsafeSQL: sql)
         } catch {

@@ -2,6 +2,7 @@ import ArgumentParser
 import FieldSyncServer
 import Foundation
 import Logging
+import ServiceLifecycle
 
 /// `fieldsync server`: the central server. With no options it runs on a SQLite file in the working
 /// directory and a loopback port, and says where.
@@ -43,21 +44,24 @@ struct ServerCommand: AsyncParsableCommand {
         if let database { settings.databasePath = database }
         var logger = Logger(label: "fieldsync.server")
         logger.logLevel = settings.logLevel
-        let service = try await makeSyncService(config: settings)
+        let storage = try openStorage(config: settings)
         let configuredPort = settings.port
         let running = settings
-        if let signer = service.storage.auditSigner, let keyFile = settings.auditSigningKeyFile {
-            let path = URL(fileURLWithPath: keyFile).standardizedFileURL.path
-            FileHandle.standardOutput.write(Data("Audit checkpoints signed with Ed25519 key \(signer.keyID) (\(path)); public key \(signer.publicKey)\n".utf8))
-        } else {
-            FileHandle.standardOutput.write(Data("Audit checkpoints are NOT signed: audit.signingKeyFile is empty\n".utf8))
-        }
-        let app = try buildApplication(service: service, config: settings, logger: logger) { channel in
+        let services = serverServices(storage: storage, config: settings, logger: logger, onReady: { service in
+            if let signer = service.storage.auditSigner, let keyFile = running.auditSigningKeyFile {
+                let path = URL(fileURLWithPath: keyFile).standardizedFileURL.path
+                FileHandle.standardOutput.write(Data("Audit checkpoints signed with Ed25519 key \(signer.keyID) (\(path)); public key \(signer.publicKey)\n".utf8))
+            } else {
+                FileHandle.standardOutput.write(Data("Audit checkpoints are NOT signed: audit.signingKeyFile is empty\n".utf8))
+            }
+        }, onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuredPort
             // Written straight to the descriptor: stdout is block-buffered under systemd and pipes.
             FileHandle.standardOutput.write(Data((Self.banner(running, port: port) + "\n").utf8))
-        }
-        try await app.runService()
+        })
+        // SIGTERM or SIGINT: the HTTP server stops accepting and finishes its requests, then the storage closes.
+        try await ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                    logger: logger)).run()
     }
 
     /// The start line: the scheme the server really speaks, and the storage it really uses.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FieldSyncClient
+import FieldSyncCore
 import Foundation
 
 /// `fieldsync sync`: one round now, whatever the daemon's schedule.
@@ -33,7 +34,7 @@ struct SyncCommand: AsyncParsableCommand {
         }
         var status = try session.status(state: .idle)
         // Shared with the daemon's status file, so `fieldsync status` shows this round too.
-        let now = Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down))
+        let now = WallClock.milliseconds(Date())
         if let previous = try? SyncStatus.read(from: session.config.statusFile) { status.state = previous.state }
         status.lastAttemptAt = now
         status.lastSuccessAt = now

@@ -46,7 +46,7 @@ struct MultiNodeTests {
     }
 
     func converge(nodes: [ServerProcess], directory: URL) async throws {
-        let clock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) }
+        let clock: @Sendable () -> Int64 = { WallClock.milliseconds(Date()) }
         // Six terminals: four at station A, two at station B; terminal i syncs through node i % 3 and
         // was enrolled with a token issued by another node.
         var terminals: [(store: TerminalStore, engine: SyncEngine, station: UnitID)] = []

@@ -10,7 +10,7 @@ import Testing
 @Suite struct AuditCommandTests {
     @Test func exportAKeptCheckpointAndVerifyTheServerAgainstIt() async throws {
         let cli = TerminalCommandTests()
-        let server = try await TestServer.start(clock: TestClock(Int64(Date().timeIntervalSince1970 * 1_000)))
+        let server = try await TestServer.start(clock: TestClock(WallClock.milliseconds(Date())))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

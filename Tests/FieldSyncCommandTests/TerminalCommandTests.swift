@@ -42,7 +42,7 @@ import Testing
     }
 
     @Test func enrollWriteSyncConflictResolveAndRevokeFromTheCommandLine() async throws {
-        let server = try await TestServer.start(clock: TestClock(Int64(Date().timeIntervalSince1970 * 1_000)))
+        let server = try await TestServer.start(clock: TestClock(WallClock.milliseconds(Date())))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

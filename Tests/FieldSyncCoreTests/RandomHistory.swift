@@ -1,3 +1,4 @@
+import FieldSyncTestSupport
 import FieldSyncCore
 
 /// A random but valid history of one record: several replicas write through the real core
@@ -17,14 +18,14 @@ struct RandomHistory {
     var states: [RecordState?]
     var snapshots: [RecordState] = []
     var writes: [Write] = []
-    var rng: SeededGenerator
+    var rng: SeededRandom
     var now: Int64 = 1_763_900_000_000
 
     init(schema: RecordSchema, replicaCount: Int, seed: UInt64) {
         self.schema = schema
         self.replicas = (0..<replicaCount).map { ReplicaID("T\($0 + 1)") }
         self.states = Array(repeating: nil, count: replicaCount)
-        self.rng = SeededGenerator(seed: seed)
+        self.rng = SeededRandom(seed: seed)
     }
 
     /// Runs `steps` random steps: writes (mostly) and joins between replicas.

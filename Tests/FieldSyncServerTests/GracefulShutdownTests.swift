@@ -28,7 +28,7 @@ final class GatedStorage: SyncStorage {
         waiter?.resume()
     }
 
-    func applyPush(_ batch: PushBatch, admit: @escaping @Sendable (RecordState, StoredRecord?) -> Admission) async throws -> AppliedPush {
+    func applyPush(_ batch: PushBatch, admit: @escaping @Sendable (RecordState, ServerRecord?) -> Admission) async throws -> AppliedPush {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let passes = gate.withLock { gate -> Bool in
                 if gate.permits > 0 { gate.permits -= 1; return true }
@@ -61,9 +61,9 @@ final class GatedStorage: SyncStorage {
         try await base.pullPage(after: cursor, scopes: scopes, limit: limit)
     }
     func headSequence() async throws -> UInt64 { try await base.headSequence() }
-    func record(_ id: RecordID, audit: AuditDraft?) async throws -> StoredRecord? { try await base.record(id, audit: audit) }
+    func record(_ id: RecordID, audit: AuditDraft?) async throws -> ServerRecord? { try await base.record(id, audit: audit) }
     func history(of id: RecordID) async throws -> [HistoryEntry] { try await base.history(of: id) }
-    func conflictedRecords(limit: Int) async throws -> [StoredRecord] { try await base.conflictedRecords(limit: limit) }
+    func conflictedRecords(limit: Int) async throws -> [ServerRecord] { try await base.conflictedRecords(limit: limit) }
     func quarantine(limit: Int) async throws -> [QuarantinedChange] { try await base.quarantine(limit: limit) }
     func purge(_ id: RecordID, audit: AuditDraft) async throws { try await base.purge(id, audit: audit) }
     func appendAudit(_ draft: AuditDraft) async throws -> AuditEntry { try await base.appendAudit(draft) }

@@ -47,7 +47,7 @@ struct LiveServerTests {
             #expect(try lease.decode(LeaseResponse.self).lease.first == identity.lease.last + 1)
 
             let read = try await http.send("GET", "/v1/admin/records/i1?reason=complaint", bearer: TestServer.adminToken)
-            #expect(try read.decode(StoredRecord.self).state == report)
+            #expect(try read.decode(ServerRecord.self).state == report)
             let verify = try await http.send("GET", "/v1/admin/audit/verify", bearer: TestServer.adminToken)
             #expect(try verify.decode(AuditVerification.self).isIntact)
 

@@ -10,7 +10,7 @@ struct PageFastPathTests {
     /// With `rejectedState`, a rejection carries the record's state: nested deeper than the direct reader
     /// reads values, so the whole answer takes the JSONDecoder path (correct, only slower; rejections are rare).
     static func syncBody(rejectedState: Bool = false) throws -> Data {
-        let states = try PushBodyFastPathTests.samples()
+        let states = try CodecSamples.states()
         let page = StoredPage(states: states.map(RecordStateJSON.encode), cursor: 42, hasMore: true, head: 50)
         let push = PushResponse(batchID: "b-1", results: [
             RecordResult(id: RecordID("i-1"), outcome: .accepted(seq: 7)),
@@ -20,7 +20,7 @@ struct PageFastPathTests {
         var json = Data("{\"protocolVersion\":1,\"push\":".utf8)
         json.append(try JSONEncoder().encode(push))
         json.append(contentsOf: Array(",\"pull\":".utf8))
-        json.append(WireBody.pullPageJSON(page, serverTime: 1_795_420_800_001))
+        json.append(page.json(serverTime: 1_795_420_800_001))
         json.append(contentsOf: Array(",\"serverTime\":1795420800002}".utf8))
         return json
     }
@@ -36,15 +36,15 @@ struct PageFastPathTests {
         let deep = try Self.syncBody(rejectedState: true)
         let deepSlow = try JSONDecoder().decode(SyncResponse.self, from: deep)
         #expect(try WireCoding.decode(SyncResponse.self, from: deep) == deepSlow)
-        let page = WireBody.pullPageJSON(StoredPage(states: [], cursor: 3, hasMore: false, head: 3), serverTime: 9)
+        let page = StoredPage(states: [], cursor: 3, hasMore: false, head: 3).json(serverTime: 9)
         let empty = RecordStateJSON.decodeFast(PullPage.self, from: page)
         let emptySlow = try JSONDecoder().decode(PullPage.self, from: page)
         #expect(empty != nil && empty == emptySlow)
         #expect(RecordStateJSON.decodeFast(SyncResponse.self, from: Data(#"{"protocolVersion":1,"serverTime":5}"#.utf8))?.serverTime == 5)
         // The last page carries the signed audit head (SPEC §8.7): still the fast path, with the same checkpoint.
-        var last = StoredPage(states: [RecordStateJSON.encode(try PushBodyFastPathTests.samples()[0])], cursor: 3, hasMore: false, head: 3)
+        var last = StoredPage(states: [RecordStateJSON.encode(try CodecSamples.states()[0])], cursor: 3, hasMore: false, head: 3)
         last.auditCheckpoint = try TestStorage.testSigner().sign(sequence: 12, headHash: String(repeating: "c", count: 64), at: 4)
-        let signed = WireBody.pullPageJSON(last, serverTime: 9)
+        let signed = last.json(serverTime: 9)
         let signedFast = RecordStateJSON.decodeFast(PullPage.self, from: signed)
         let signedSlow = try JSONDecoder().decode(PullPage.self, from: signed)
         #expect(signedFast != nil && signedFast == signedSlow)
@@ -54,7 +54,7 @@ struct PageFastPathTests {
     @Test("truncated and edited answers: the fast path gives up or agrees with JSONDecoder, never differs")
     func brokenBodies() throws {
         let body = Array(try Self.syncBody())
-        var variants = PushBodyFastPathTests.variants(of: body, truncatedEvery: 3, seed: 0x9A6E, edits: 2_000)
+        var variants = CodecSamples.variants(of: body, truncatedEvery: 3, seed: 0x9A6E, edits: 2_000)
         let text = String(decoding: body, as: UTF8.self)
         for edit in [("\"hasMore\":true", "\"hasMore\":1"), ("\"cursor\":\"42\"", "\"cursor\":42"), ("\"push\":{", "\"push\":null,\"x\":{"),
                      ("\"serverTime\":1795420800002", "\"serverTime\":1.5"), ("\"pull\":{", "\"pull\":{\"extra\":0,"),

@@ -43,7 +43,7 @@ struct PostgresConcurrencyTests {
         var options = PostgresStorage.Options()
         options.sequencing = sequencing
         options.beforeCommit = { try? await Task.sleep(for: .microseconds(Int.random(in: 0...3_000))) }
-        let nodes = try (0..<3).map { _ in try PostgresStorage(url: database.url, maximumConnections: 6, options: options) }
+        let nodes = try (0..<3).map { _ in try PostgresStorage(url: database.url, maximumConnections: 6, options: options).runningInBackground() }
         do {
             let outcome = try await stress(nodes: nodes, seed: seed)
             for node in nodes { await node.close() }

@@ -10,14 +10,14 @@ struct PostgresFaultTests {
     @Test("migrations apply once, concurrently from several nodes; a newer schema is refused untouched")
     func schemaVersions() async throws {
         let database = try await TestPostgres.createDatabase()
-        let nodes = try (0..<3).map { _ in try PostgresStorage(url: database.url, maximumConnections: 2) }
+        let nodes = try (0..<3).map { _ in try PostgresStorage(url: database.url, maximumConnections: 2).runningInBackground() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for node in nodes { group.addTask { try await node.prepare() } }
             try await group.waitForAll()
         }
         try await nodes[0].prepare()
         try await TestPostgres.execute("INSERT INTO fieldsync_migrations (version, name) VALUES (99, 'from the future')", on: database.url)
-        let newer = try PostgresStorage(url: database.url, maximumConnections: 1)
+        let newer = try PostgresStorage(url: database.url, maximumConnections: 1).runningInBackground()
         await #expect(throws: ServerConfigError.self) { try await newer.prepare() }
         // Refused, not altered: the data of the newer build is still there and the tables still work.
         #expect(try await nodes[1].headSequence() == 0)
@@ -28,7 +28,7 @@ struct PostgresFaultTests {
     @Test("migration v2 builds the scope index of existing records exactly as pushes maintain it")
     func scopeIndexBackfill() async throws {
         let database = try await TestPostgres.createDatabase()
-        let storage = try PostgresStorage(url: database.url, maximumConnections: 2)
+        let storage = try PostgresStorage(url: database.url, maximumConnections: 2).runningInBackground()
         try await storage.prepare()
         let harness = StorageConformance.Harness(storage: storage)
         let north = try await harness.enroll(UnitID("KH.P03.S012"))
@@ -76,7 +76,7 @@ struct PostgresFaultTests {
         let cluster = try PrivateCluster(port: 54_331)
         // A fresh database even when an earlier run left the cluster running.
         let database = try await TestPostgres.createDatabase(on: try cluster.start())
-        let storage = try PostgresStorage(url: database.url, maximumConnections: 4, timeout: .seconds(15))
+        let storage = try PostgresStorage(url: database.url, maximumConnections: 4, timeout: .seconds(15)).runningInBackground()
         do {
             try await restartUnderLoad(storage: storage, cluster: cluster)
         } catch {

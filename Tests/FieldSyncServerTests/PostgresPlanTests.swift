@@ -14,7 +14,7 @@ struct PostgresPlanTests {
     @Test("record and receipt lookups probe their primary keys; pages read the scope index in order")
     func plans() async throws {
         let database = try await TestPostgres.createDatabase()
-        let storage = try PostgresStorage(url: database.url, maximumConnections: 2)
+        let storage = try PostgresStorage(url: database.url, maximumConnections: 2).runningInBackground()
         do {
             try await storage.prepare()
             // 60,000 rows in each table, written at once and never analysed.

@@ -39,7 +39,7 @@ extension ProcessFaultTests {
         let app = try TerminalStore(path: storePath, access: .session, keys: keys)
         let record = try app.createPatrolSignIn(NewPatrolSignIn(
             officers: [officer], checkpoint: "CP-1", unit: ProcessFaultTests.station,
-            signedAt: Int64(Date().timeIntervalSince1970 * 1_000), method: .qr), by: officer)
+            signedAt: WallClock.milliseconds(Date()), method: .qr), by: officer)
         try await waitUntil("the daemon to push the write (output: \(daemon.text))") { try app.pendingPushCount() == 0 }
         #expect(try admin.recordIDs(upTo: .max) == [record.id.rawValue])
 

@@ -176,7 +176,7 @@ struct ServerFiles {
         var server: [RecordState] = []
         var cursor: UInt64 = 0
         while true {
-            let page = try await service.storage.pullPage(after: cursor, scopes: [ProcessFaultTests.station], limit: 1_000)
+            let page = try await service.storage.pullPage(after: cursor, scopes: Device.scopes(ofStation: ProcessFaultTests.station), limit: 1_000)
             server += try page.states.map { try JSONDecoder().decode(RecordState.self, from: $0) }
             cursor = page.cursor
             if !page.hasMore { break }
@@ -229,7 +229,7 @@ struct ProcessTerminal {
     /// `count` household visits and patrol sign-ins, each with a note of about `noteBytes`.
     func createRecords(_ count: Int, noteBytes: Int = 40) throws {
         let officer = OfficerID("KH1001")
-        let now = Int64(Date().timeIntervalSince1970 * 1_000)
+        let now = WallClock.milliseconds(Date())
         for index in 0..<count {
             if index.isMultiple(of: 2) {
                 try store.createPatrolSignIn(NewPatrolSignIn(officers: [officer], checkpoint: "CP-\(index)", unit: ProcessFaultTests.station,

@@ -2,6 +2,7 @@ import Crypto
 import FieldSyncCore
 import Foundation
 @testable import FieldSyncStore
+import FieldSyncTestSupport
 import Testing
 
 /// Issue 14 item 6: a stolen, powered-off terminal. What its disk holds once nobody is signed in must
@@ -50,7 +51,7 @@ struct AtRestTests {
     /// A store with records of all three types holding `secrets`, some synced, some pending, one
     /// rejected, one held, one push unanswered; returns the store and its data key.
     static func populatedStore(_ directory: TemporaryDirectory, keys: StoreKeys) throws -> (TerminalStore, SymmetricKey) {
-        let clock = TestClock()
+        let clock = TestClock(StoreFixture.start)
         let store = try TerminalStore(path: directory.storePath, access: .create(officer: officer, passphrase: pin), keys: keys,
                                       now: { clock.now })
         try store.saveEnrollment(StoreFixture.enrollment())

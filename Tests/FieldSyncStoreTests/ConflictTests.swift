@@ -11,7 +11,7 @@ struct ConflictTests {
         let report = try fixture.store.createIncidentReport(StoreFixture.incident(), by: StoreFixture.officer)
         let theirs = try StoreFixture.remoteEdit(report.state, [.set("narrative", "Red bicycle stolen"), .set("location", "Gate B")],
                                                  replica: Self.peer, wall: fixture.clock.now + 1)
-        fixture.clock.advance(2)
+        fixture.clock.advance(milliseconds: 2)
         try fixture.store.edit(report.id, [.set("narrative", "Blue bicycle stolen"), .set("location", "Gate A")],
                                by: StoreFixture.officer)
         return (report.id, try fixture.store.apply(page: StoreFixture.page([theirs], cursor: "c-1")))

@@ -28,7 +28,7 @@ struct FailureTests {
         let store = fixture.store
         let leaseBefore = try store.leaseStatus
         let clockBefore = try store.clock()
-        fixture.clock.advance(100)
+        fixture.clock.advance(milliseconds: 100)
         try injectFailure(store, onInsertOf: "*")
 
         let error = storeError { try store.createIncidentReport(StoreFixture.incident(), by: StoreFixture.officer) }

@@ -11,11 +11,11 @@ struct ReadTests {
         let store = fixture.store
         let start = fixture.clock.now
         let visitA = try store.createHouseholdVisit(StoreFixture.visit(beat: "KH.P03.S012.B0456"), by: StoreFixture.officer)
-        fixture.clock.advance(10)
+        fixture.clock.advance(milliseconds: 10)
         let visitB = try store.createHouseholdVisit(StoreFixture.visit(beat: "KH.P03.S013.B0001"), by: StoreFixture.officer)
-        fixture.clock.advance(10)
+        fixture.clock.advance(milliseconds: 10)
         let signIn = try store.createPatrolSignIn(StoreFixture.signIn(unit: "KH.P03.S012"), by: StoreFixture.officer)
-        fixture.clock.advance(10)
+        fixture.clock.advance(milliseconds: 10)
         try store.move(visitA.id, to: .submitted, by: StoreFixture.officer)
 
         #expect(try store.records().map(\.id) == [visitA.id, signIn.id, visitB.id])

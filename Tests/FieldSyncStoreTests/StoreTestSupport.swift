@@ -2,6 +2,7 @@ import Crypto
 import FieldSyncCore
 import Foundation
 @testable import FieldSyncStore
+import FieldSyncTestSupport
 import Synchronization
 import Testing
 
@@ -24,14 +25,6 @@ final class TemporaryDirectory: Sendable {
     var sessionDirectory: String { path + "/run" }
 }
 
-/// An injected wall clock that moves only when told to: stamps in tests are exact.
-final class TestClock: Sendable {
-    private let millis: Mutex<Int64>
-    init(_ start: Int64 = 1_763_884_800_000) { millis = Mutex(start) }
-    var now: Int64 { millis.withLock { $0 } }
-    func advance(_ by: Int64 = 1) { millis.withLock { $0 += by } }
-}
-
 /// Record ids `rec-0001`, `rec-0002`, ...
 final class SequentialIDs: Sendable {
     private let next = Mutex(0)
@@ -39,8 +32,10 @@ final class SequentialIDs: Sendable {
 }
 
 struct StoreFixture {
+    /// The store tests' start time: 2025-11-23T08:00:00Z.
+    static let start: Int64 = 1_763_884_800_000
     let directory: TemporaryDirectory
-    let clock = TestClock()
+    let clock = TestClock(StoreFixture.start)
     let ids = SequentialIDs()
     let store: TerminalStore
 
@@ -63,7 +58,7 @@ struct StoreFixture {
 
     /// Opens the store as `officer` (the fixture's officer), creating it with the fixture's three
     /// officers when the directory has no keyring yet.
-    static func open(_ directory: TemporaryDirectory, clock: TestClock = TestClock(), ids: SequentialIDs = SequentialIDs(),
+    static func open(_ directory: TemporaryDirectory, clock: TestClock = TestClock(StoreFixture.start), ids: SequentialIDs = SequentialIDs(),
                      leaseLowWater: Int64 = 20, as officer: OfficerID = officer, keys: StoreKeys = keys) throws -> TerminalStore {
         let creating = !FileManager.default.fileExists(atPath: directory.keyringPath)
         let store = try TerminalStore(path: directory.storePath,
@@ -89,7 +84,7 @@ struct StoreFixture {
 
     static func enrollment(replica: ReplicaID = replica, lease: ReceiptLease = lease) -> EnrollResponse {
         EnrollResponse(replica: replica, credential: "device-secret-0001", station: station, scopes: [station],
-                       lease: lease, serverTime: TestClock().now)
+                       lease: lease, serverTime: TestClock(StoreFixture.start).now)
     }
 
     static func visit(beat: String = "KH.P03.S012.B0456", name: String? = "王小明") -> NewHouseholdVisit {
@@ -124,7 +119,7 @@ struct StoreFixture {
     }
 
     static func page(_ records: [RecordState], cursor: String, hasMore: Bool = false) -> PullPage {
-        PullPage(records: records, cursor: cursor, hasMore: hasMore, serverTime: TestClock().now)
+        PullPage(records: records, cursor: cursor, hasMore: hasMore, serverTime: TestClock(StoreFixture.start).now)
     }
 }
 

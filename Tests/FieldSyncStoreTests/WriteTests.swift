@@ -9,7 +9,7 @@ struct WriteTests {
     func createsEachType() throws {
         let fixture = try StoreFixture()
         let signIn = try fixture.store.createPatrolSignIn(StoreFixture.signIn(), by: StoreFixture.officer)
-        fixture.clock.advance(5)
+        fixture.clock.advance(milliseconds: 5)
         try fixture.signIn(StoreFixture.otherOfficer)
         let visit = try fixture.store.createHouseholdVisit(StoreFixture.visit(), by: StoreFixture.otherOfficer)
         try fixture.signIn(StoreFixture.officer)
@@ -88,7 +88,7 @@ struct WriteTests {
         try fixture.store.acknowledge(pushed: [signIn.state], response: PushResponse(
             batchID: "b1", results: [RecordResult(id: signIn.id, outcome: .accepted(seq: 1))], serverTime: fixture.clock.now))
         let clockBefore = try fixture.store.clock()
-        fixture.clock.advance(1_000)
+        fixture.clock.advance(milliseconds: 1_000)
 
         var bad = StoreFixture.visit()
         bad.subjectNationalID = "not-an-id"

@@ -46,16 +46,15 @@ public struct ServerConfig: Hashable, Sendable {
     public init() {}
 
     /// Environment variables that override file keys: `FIELDSYNC_` then the key in upper snake case,
-    /// e.g. `listen.port` → `FIELDSYNC_LISTEN_PORT`, `admin.tokenHash` → `FIELDSYNC_ADMIN_TOKEN_HASH`.
-    public static let environmentPrefix = "FIELDSYNC_"
+    /// e.g. `listen.port` → `FIELDSYNC_LISTEN_PORT`, `admin.tokenHash` → `FIELDSYNC_ADMIN_TOKEN_HASH`
+    /// (swift-configuration's environment provider, its keys prefixed with `environmentPrefix`).
+    public static let environmentPrefix: ConfigKey = "fieldsync"
 
     /// Reads the JSON file at `path` (if given) with environment overrides on top.
     public static func load(path: String?, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> ServerConfig {
-        var scoped: [String: String] = [:]
-        for (name, value) in environment where name.hasPrefix(environmentPrefix) {
-            scoped[String(name.dropFirst(environmentPrefix.count))] = value
-        }
-        var providers: [any ConfigProvider] = [EnvironmentVariablesProvider(environmentVariables: scoped)]
+        var providers: [any ConfigProvider] = [
+            EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: environmentPrefix),
+        ]
         if let path {
             providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(path)))
         }

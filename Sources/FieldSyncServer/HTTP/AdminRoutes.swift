@@ -2,7 +2,7 @@ import FieldSyncCore
 import Foundation
 import Hummingbird
 
-/// `/v1/admin/...`: behind the administrator token from ServerConfig, never a device credential.
+/// `/v1/admin/...`: behind `AdministratorAuthenticator` (the administrator token from ServerConfig).
 func addAdminRoutes(to group: RouterGroup<FieldSyncRequestContext>, service: SyncService, wire: WireBody) {
     struct TokenRequest: Decodable {
         var station: UnitID
@@ -16,12 +16,6 @@ func addAdminRoutes(to group: RouterGroup<FieldSyncRequestContext>, service: Syn
         var reason: String?
     }
 
-    /// Every administrator request is an unauthenticated attempt until its token checks out: charged
-    /// to the peer address first, so tokens cannot be guessed at speed.
-    @Sendable func admin(_ request: Request, _ context: FieldSyncRequestContext) throws {
-        try service.admitAttempt(from: context.sourceAddress)
-        try service.authenticateAdmin(token: bearer(request))
-    }
     @Sendable func body<T: Decodable & SendableMetatype>(_ type: T.Type, _ request: Request) async throws -> T {
         let data = try await wire.bytes(of: request)
         do { return try WireCoding.decodeBody(type, from: data) } catch { throw ServerError(error) }
@@ -38,7 +32,6 @@ func addAdminRoutes(to group: RouterGroup<FieldSyncRequestContext>, service: Syn
     }
 
     group.post("/enrollment-tokens") { request, context in
-        try admin(request, context)
         let message = try await body(TokenRequest.self, request)
         if let seconds = message.lifetimeSeconds, !(60...(366 * 24 * 3_600)).contains(seconds) {
             throw ServerError(.malformedRequest, "lifetimeSeconds must be between 60 and one year")
@@ -47,75 +40,60 @@ func addAdminRoutes(to group: RouterGroup<FieldSyncRequestContext>, service: Syn
                                                              lifetime: message.lifetimeSeconds.map { $0 * 1_000 })
         return try wire.respond(issued, to: request, status: .created)
     }
-    group.get("/devices") { request, context in
-        try admin(request, context)
+    group.get("/devices") { request, _ in
         return try wire.respond(try await service.devices(), to: request)
     }
     group.post("/devices/:replica/revoke") { request, context in
-        try admin(request, context)
         let message = try await body(RevokeRequest.self, request)
         let replica = ReplicaID(try context.parameters.require("replica"))
         return try wire.respond(try await service.revoke(replica, reason: message.reason ?? ""), to: request)
     }
     group.put("/roster/:unit") { request, context in
-        try admin(request, context)
         let message = try await body(RosterRequest.self, request)
         let unit = UnitID(try context.parameters.require("unit"))
         return try wire.respond(try await service.setRoster(of: unit, officers: message.officers, reason: message.reason ?? ""), to: request)
     }
     group.get("/roster/:unit") { request, context in
-        try admin(request, context)
         return try wire.respond(try await service.roster(of: UnitID(try context.parameters.require("unit"))), to: request)
     }
     group.get("/leases") { request, context in
-        try admin(request, context)
         return try wire.respond(try await service.leases(), to: request)
     }
     group.get("/records/:id") { request, context in
-        try admin(request, context)
         return try wire.respond(try await service.readRecord(try recordID(context), reason: try reason(request)), to: request)
     }
     group.delete("/records/:id") { request, context in
-        try admin(request, context)
         try await service.purge(try recordID(context), reason: try reason(request))
         return Response(status: .noContent)
     }
     group.get("/records/:id/history") { request, context in
-        try admin(request, context)
         return try wire.respond(try await service.history(of: try recordID(context), reason: try reason(request)), to: request)
     }
     group.post("/records/:id/resolve") { request, context in
-        try admin(request, context)
         let resolution = try await body(ConflictResolution.self, request)
         return try wire.respond(try await service.resolve(try recordID(context), resolution), to: request)
     }
     group.get("/conflicts") { request, context in
-        try admin(request, context)
         return try wire.respond(try await service.conflicts(), to: request)
     }
     group.get("/conflicts/:id") { request, context in
-        try admin(request, context)
         guard let conflict = try await service.conflict(try recordID(context)) else {
             throw ServerError(.notFound, "the record has no concurrent values")
         }
         return try wire.respond(conflict, to: request)
     }
     group.get("/quarantine") { request, context in
-        try admin(request, context)
         return try wire.respond(try await service.quarantine(), to: request)
     }
     group.get("/audit/verify") { request, context in
-        try admin(request, context)
         return try wire.respond(try await service.verifyAudit(), to: request)
     }
     // With a checkpoint kept outside the database: a chain cut below it or rewritten under it is found.
     group.post("/audit/verify") { request, context in
-        try admin(request, context)
         let message = try await body(AuditCheckpointExport.self, request)
         return try wire.respond(try await service.verifyAudit(knownCheckpoint: message.checkpoint), to: request)
     }
     group.get("/audit/checkpoint") { request, context in
-        try admin(request, context)
         return try wire.respond(try await service.latestAuditCheckpoint(), to: request)
     }
 }

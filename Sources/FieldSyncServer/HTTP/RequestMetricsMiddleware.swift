@@ -1,8 +1,7 @@
-import FieldSyncCore
 import Hummingbird
 
-/// Times every request into the server's own metrics and turns unexpected errors into a typed
-/// `internalError` body, so that no answer leaves without a `ProtocolError`.
+/// Times every request into the server's own metrics, by route and status class. It only measures:
+/// errors pass through unchanged (`ProtocolErrorMiddleware`, inside it, has given them their status).
 struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServerMetrics
 
@@ -17,21 +16,12 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             let response = try await next(request, context)
             record(response.status.code)
             return response
-        } catch let error as ServerError {
-            record(error.status.code)
-            if let underlying = error.underlying {
-                context.logger.error("storage failure", metadata: ["error": "\(underlying)", "path": "\(request.uri.path)"])
-            }
-            throw error
         } catch let error as any HTTPResponseError {
-            // Hummingbird's own errors (no route, wrong method) get the protocol's body shape as well.
             record(error.status.code)
-            let code: ProtocolError.Code = error.status == .notFound || error.status == .methodNotAllowed ? .notFound : .malformedRequest
-            throw ServerError(code, "\(request.method) \(request.uri.path): \(error.status.reasonPhrase)")
+            throw error
         } catch {
             record(500)
-            context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
-            throw ServerError(.internalError, "the server failed to answer; the request may be retried")
+            throw error
         }
     }
 }

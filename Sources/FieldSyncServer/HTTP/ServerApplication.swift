@@ -5,6 +5,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// Builds the server application for `service`. Tests call this directly; `fieldsync server` runs it
 /// with `runService()`, whose ServiceGroup turns SIGTERM into a graceful shutdown: the listener closes,
@@ -27,29 +28,54 @@ public func buildApplication(service: SyncService, config: ServerConfig, logger:
                        onServerRunning: onServerRunning, logger: logger)
 }
 
-/// Opens the configured storage and builds the service over it.
-public func makeSyncService(config: ServerConfig) async throws -> SyncService {
+/// Opens the configured storage. Nothing is read or sent yet: `prepare` happens when the server starts
+/// (`ServerServices`), after the storage's own services (the PostgreSQL pool) run.
+public func openStorage(config: ServerConfig) throws -> any SyncStorage {
     let signer = try config.auditSigningKeyFile.map(AuditSigner.loadOrCreate(path:))
     switch config.backend {
     case .sqlite:
-        let storage = try SQLiteStorage(path: config.databasePath, writerCacheMegabytes: config.sqliteWriterCacheMegabytes,
-                                        auditSigner: signer)
-        try await storage.prepare()
-        return SyncService(storage: storage, settings: config.service)
+        return try SQLiteStorage(path: config.databasePath, writerCacheMegabytes: config.sqliteWriterCacheMegabytes,
+                                 auditSigner: signer)
     case .postgres:
         guard let url = config.postgresURL else {
             throw ServerConfigError("storage.backend postgres needs storage.postgresURL (FIELDSYNC_STORAGE_POSTGRES_URL)")
         }
-        let storage = try PostgresStorage(url: url, maximumConnections: config.postgresMaxConnections,
-                                          timeout: .seconds(config.postgresTimeoutSeconds), auditSigner: signer)
+        return try PostgresStorage(url: url, maximumConnections: config.postgresMaxConnections,
+                                   timeout: .seconds(config.postgresTimeoutSeconds), auditSigner: signer)
+    }
+}
+
+/// What `fieldsync server` runs in one ServiceGroup, in start order: the storage's own service (the
+/// PostgreSQL pool; none for SQLite), then `ServerService`, which prepares the storage and serves. On
+/// SIGTERM the group stops them in reverse order: the HTTP server finishes the requests in flight, then
+/// the pool closes.
+public func serverServices(storage: any SyncStorage, config: ServerConfig, logger: Logger,
+                           onReady: @escaping @Sendable (SyncService) -> Void = { _ in },
+                           onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> [any Service] {
+    let server = ServerService(storage: storage, config: config, logger: logger, onReady: onReady, onServerRunning: onServerRunning)
+    return ((storage as? any Service).map { [$0] } ?? []) + [server]
+}
+
+/// Prepares the storage (migrations, schema check), builds the service and runs the HTTP application.
+struct ServerService: Service {
+    let storage: any SyncStorage
+    let config: ServerConfig
+    let logger: Logger
+    let onReady: @Sendable (SyncService) -> Void
+    let onServerRunning: @Sendable (any Channel) async -> Void
+
+    func run() async throws {
         do {
             try await storage.prepare()
         } catch let error as ServerConfigError {
             throw error
-        } catch {
-            throw ServerConfigError("cannot prepare the PostgreSQL database at \(PostgresStorage.redacted(url)): \(String(reflecting: error))")
+        } catch where config.backend == .postgres {
+            let url = config.postgresURL.map(PostgresStorage.redacted) ?? ""
+            throw ServerConfigError("cannot prepare the PostgreSQL database at \(url): \(String(reflecting: error))")
         }
-        return SyncService(storage: storage, settings: config.service)
+        let service = SyncService(storage: storage, settings: config.service)
+        onReady(service)
+        try await buildApplication(service: service, config: config, logger: logger, onServerRunning: onServerRunning).run()
     }
 }
 

@@ -87,23 +87,4 @@ struct WireBody: Sendable {
             return fields.first == "gzip" && !fields.dropFirst().contains("q=0")
         }
     }
-
-    /// A pull page spliced from stored state JSON: the states are sent as stored, not decoded and
-    /// re-encoded, which is most of the cost of a pull. Same shape as `PullPage`'s Codable form.
-    static func pullPageJSON(_ page: StoredPage, serverTime: Int64) -> Data {
-        var json = Data()
-        json.reserveCapacity(page.states.reduce(128) { $0 + $1.count + 1 })
-        json.append(contentsOf: Array("{\"protocolVersion\":\(WireCoding.protocolVersion),\"records\":[".utf8))
-        for (index, state) in page.states.enumerated() {
-            if index > 0 { json.append(0x2C) }
-            json.append(state)
-        }
-        json.append(contentsOf: Array("],\"cursor\":\"\(page.cursor)\",\"hasMore\":\(page.hasMore),\"serverTime\":\(serverTime)".utf8))
-        if let checkpoint = page.auditCheckpoint, let encoded = try? JSONEncoder().encode(checkpoint) {
-            json.append(contentsOf: Array(",\"auditCheckpoint\":".utf8))
-            json.append(encoded)
-        }
-        json.append(0x7D)
-        return json
-    }
 }

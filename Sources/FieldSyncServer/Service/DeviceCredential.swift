@@ -29,12 +29,10 @@ public enum DeviceCredential {
         AuditChain.hex(hash(secret))
     }
 
-    /// Equal-length comparison whose time does not depend on where the bytes differ.
-    public static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        var difference: UInt8 = 0
-        for index in lhs.indices { difference |= lhs[index] ^ rhs[index] }
-        return difference == 0
+    /// Whether `secret` is the one whose hash is `storedHash`, in constant time (swift-crypto compares a
+    /// digest with bytes without an early exit).
+    public static func matches(_ secret: String, storedHash: [UInt8]) -> Bool {
+        SHA256.hash(data: Array(secret.utf8)) == storedHash
     }
 
     /// The proof that a `revoked` answer comes from the server that enrolled the device (SPEC §10.10):

@@ -1,5 +1,4 @@
 import FieldSyncCore
-import Synchronization
 
 /// The decision for one pushed record, taken inside the storage's batch transaction against the stored
 /// state: scope first (an out-of-scope device learns nothing about the record), then the core's
@@ -11,18 +10,10 @@ struct PushAdmission: Sendable {
     /// New writes stamped before this (ms) are refused: no terminal of this deployment wrote then, and a
     /// stamp of -2^62 would win or lose every last-writer contest forever.
     var earliestAllowedWall: Int64 = SyncService.Settings.defaultDeploymentEpoch
-    let tally: PushTally
     /// Decisions for records that were not stored when the batch arrived, taken before the write
     /// transaction (in parallel with other requests). Used only when the record is still absent inside
     /// the transaction, where the decision would be the same: it depends on nothing else stored.
-    var presumedNew: [RecordID: Evaluation] = [:]
-
-    /// A decision and what it adds to the batch's metrics once it is used.
-    struct Evaluation: Sendable {
-        enum Count: Sendable { case accepted(conflictBefore: Bool, conflictAfter: Bool), rejected(RejectionCode), none }
-        var admission: Admission
-        var count: Count
-    }
+    var presumedNew: [RecordID: Admission] = [:]
 
     /// Evaluates every record of `records` whose id occurs once, as if it were new.
     func presumingNew(_ records: [RecordState]) -> PushAdmission {
@@ -33,17 +24,13 @@ struct PushAdmission: Sendable {
         return copy
     }
 
-    func decide(_ incoming: RecordState, _ current: StoredRecord?) -> Admission {
-        let evaluation = current == nil ? presumedNew[incoming.id] ?? evaluate(incoming, nil) : evaluate(incoming, current)
-        switch evaluation.count {
-        case .accepted(let before, let after): tally.accepted(conflictBefore: before, conflictAfter: after)
-        case .rejected(let code): tally.rejected(code)
-        case .none: break
-        }
-        return evaluation.admission
+    /// The decision for `incoming` against the stored record `current`. Pure: the storage may call it again
+    /// when it runs the batch's transaction again, and the plan counts only the outcomes it keeps.
+    func decide(_ incoming: RecordState, _ current: ServerRecord?) -> Admission {
+        current == nil ? presumedNew[incoming.id] ?? evaluate(incoming, nil) : evaluate(incoming, current)
     }
 
-    func evaluate(_ incoming: RecordState, _ current: StoredRecord?) -> Evaluation {
+    func evaluate(_ incoming: RecordState, _ current: ServerRecord?) -> Admission {
         let visibleCurrent = current.flatMap { device.maySee(units: $0.units) ? $0.state : nil }
         if current != nil, visibleCurrent == nil {
             return reject(Rejection(.outOfScope, message: "record \(incoming.id) is outside this device's units"), current: nil)
@@ -57,7 +44,7 @@ struct PushAdmission: Sendable {
         case .failure(let rejection):
             return reject(rejection, current: visibleCurrent)
         case .success(let state):
-            if let current, state == current.state { return Evaluation(admission: .unchanged, count: .none) }
+            if let current, state == current.state { return .unchanged }
             let units = (current?.units ?? []).union(schema.scopeUnits(of: state))
             if current == nil && !device.maySee(units: units) {
                 return reject(Rejection(.outOfScope, fields: schema.fields.filter(\.scope).map(\.name),
@@ -91,14 +78,12 @@ struct PushAdmission: Sendable {
                               current: visibleCurrent)
             }
             let needsPerson = schema.conflicts(in: state)?.needsPerson ?? false
-            return Evaluation(admission: .store(state, delta: delta, units: units,
-                                                needsPerson: needsPerson, isIncoming: current == nil),
-                              count: .accepted(conflictBefore: current?.needsPerson ?? false, conflictAfter: needsPerson))
+            return .store(state, delta: delta, units: units, needsPerson: needsPerson, isIncoming: current == nil)
         }
     }
 
-    private func reject(_ rejection: Rejection, current: RecordState?) -> Evaluation {
-        Evaluation(admission: .reject(rejection, current: current), count: .rejected(rejection.code))
+    private func reject(_ rejection: Rejection, current: RecordState?) -> Admission {
+        .reject(rejection, current: current)
     }
 
     /// The jurisdiction owns a case (SPEC §10.6): a device that sees a stored record only through units it
@@ -124,37 +109,5 @@ struct PushAdmission: Sendable {
             delta.fields[name] = new.isEmpty ? nil : new
         }
         return delta
-    }
-}
-
-/// Counts of one batch, reported to the metrics only once the batch has committed.
-final class PushTally: Sendable {
-    private struct Counts {
-        var accepted = 0
-        var created = 0
-        var resolved = 0
-        var rejected: [RejectionCode: Int] = [:]
-    }
-
-    private let counts = Mutex(Counts())
-
-    func accepted(conflictBefore: Bool, conflictAfter: Bool) {
-        counts.withLock { counts in
-            counts.accepted += 1
-            if conflictAfter && !conflictBefore { counts.created += 1 }
-            if conflictBefore && !conflictAfter { counts.resolved += 1 }
-        }
-    }
-
-    func rejected(_ code: RejectionCode) {
-        counts.withLock { $0.rejected[code, default: 0] += 1 }
-    }
-
-    func report(to metrics: ServerMetrics) {
-        let counts = self.counts.withLock { $0 }
-        metrics.recordsAccepted.increment(by: counts.accepted)
-        if counts.created > 0 { metrics.conflictsCreated.increment(by: counts.created) }
-        if counts.resolved > 0 { metrics.conflictsResolved.increment(by: counts.resolved) }
-        for (code, count) in counts.rejected { metrics.rejectedRecords(code).increment(by: count) }
     }
 }

@@ -1,10 +1,8 @@
 import FieldSyncCore
-import Foundation
-import HTTPTypes
-import Hummingbird
 
-/// The server module's one error type: an operating failure with a protocol code. The HTTP edge maps
-/// it to a status in exactly one place (`status`) and answers with the `ProtocolError` JSON body.
+/// The server module's one error type: a protocol outcome or an operating failure, with its protocol
+/// code. The service and the storage throw it and know nothing of HTTP; the HTTP edge maps it to a status
+/// in exactly one place (`ServerError+HTTP.swift`) and answers with the `ProtocolError` JSON body.
 public struct ServerError: Error, Hashable, Sendable, CustomStringConvertible {
     public var protocolError: ProtocolError
     /// The cause, for the server's own log only: storage errors name tables, paths and SQL, which a
@@ -32,30 +30,5 @@ public struct ServerError: Error, Hashable, Sendable, CustomStringConvertible {
         var error = ServerError(.unavailable, "the server cannot use its storage now; retry later", retryAfterSeconds: 5)
         error.underlying = "\(underlying)"
         return error
-    }
-}
-
-extension ServerError: HTTPResponseError {
-    /// The one mapping from protocol error codes to HTTP statuses.
-    public var status: HTTPResponse.Status {
-        switch code {
-        case .malformedRequest, .unsupportedProtocolVersion, .invalidCursor: .badRequest
-        case .payloadTooLarge: .contentTooLarge
-        case .unauthenticated, .revoked: .unauthorized
-        case .forbidden, .invalidToken: .forbidden
-        case .batchConflict: .conflict
-        case .rateLimited: .tooManyRequests
-        case .unavailable: .serviceUnavailable
-        case .notFound: .notFound
-        default: .internalServerError
-        }
-    }
-
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var headers: HTTPFields = [.contentType: "application/json"]
-        if let retry = protocolError.retryAfterSeconds { headers[.retryAfter] = String(retry) }
-        if code == .unauthenticated || code == .revoked { headers[.wwwAuthenticate] = "Bearer" }
-        let body = (try? WireCoding.encode(protocolError)) ?? Data()
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

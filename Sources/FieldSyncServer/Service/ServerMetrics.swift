@@ -46,6 +46,14 @@ public final class ServerMetrics: Sendable {
     }
 
     /// Request latency per route and status class.
+    /// The counts of one committed batch.
+    func record(_ counts: PushCounts) {
+        recordsAccepted.increment(by: counts.accepted)
+        if counts.conflictsCreated > 0 { conflictsCreated.increment(by: counts.conflictsCreated) }
+        if counts.conflictsResolved > 0 { conflictsResolved.increment(by: counts.conflictsResolved) }
+        for (code, count) in counts.rejected { rejectedRecords(code).increment(by: count) }
+    }
+
     public func recordLatency(route: String, status: Int, nanoseconds: Int64) {
         let key = route + " " + String(status / 100) + "xx"
         let timer = latency.withLock { timers in

@@ -54,7 +54,7 @@ extension SyncService {
     }
 
     /// Reads a record as an administrator; the read is audited (with its stated reason) before the state is returned.
-    public func readRecord(_ id: RecordID, reason: String) async throws -> StoredRecord {
+    public func readRecord(_ id: RecordID, reason: String) async throws -> ServerRecord {
         try SyncService.refuseControlCharacters(reason, in: "reason")
         let draft = AuditDraft(kind: .adminRead, at: now, actor: "admin", subject: id.rawValue, detail: reason)
         guard let record = try await guarded({ try await storage.record(id, audit: draft) }) else {

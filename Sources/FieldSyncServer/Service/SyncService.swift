@@ -70,7 +70,7 @@ public final class SyncService: Sendable {
         self.byteBudget = RateLimiter(policy: settings.pushByteBudget)
     }
 
-    public static let systemClock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down)) }
+    public static let systemClock: @Sendable () -> Int64 = { WallClock.milliseconds(Date()) }
 
     public static let systemRandomBytes: @Sendable (Int) -> [UInt8] = { count in
         var generator = SystemRandomNumberGenerator()
@@ -109,7 +109,7 @@ public final class SyncService: Sendable {
             throw ServerError(.unauthenticated, "a device credential is required: Authorization: Bearer <credential>")
         }
         guard let stored = try await guarded({ try await storage.device(replica) }),
-              DeviceCredential.constantTimeEquals(stored.credentialHash, DeviceCredential.hash(secret)) else {
+              DeviceCredential.matches(secret, storedHash: stored.credentialHash) else {
             throw ServerError(.unauthenticated, "the device credential is not valid")
         }
         guard !stored.device.isRevoked else {
@@ -171,8 +171,7 @@ public final class SyncService: Sendable {
         }
         let batch = PushBatch(replica: device.replica, batchID: request.batchID, fingerprint: Self.fingerprint(encoded),
                               records: request.records, encoded: encoded, receivedAt: now)
-        let tally = PushTally()
-        var admission = PushAdmission(registry: registry, device: device, latestAllowedWall: now + settings.clockSkewTolerance, tally: tally)
+        var admission = PushAdmission(registry: registry, device: device, latestAllowedWall: now + settings.clockSkewTolerance)
         admission.earliestAllowedWall = settings.deploymentEpoch
         admission = admission.presumingNew(request.records)
         let applied = try await guarded { try await storage.applyPush(batch, admit: admission.decide) }
@@ -180,7 +179,7 @@ public final class SyncService: Sendable {
             metrics.batchesReplayed.increment()
         } else {
             metrics.batchesApplied.increment()
-            tally.report(to: metrics)
+            metrics.record(applied.counts)
         }
         return PushResponse(batchID: request.batchID, results: applied.results, serverTime: now)
     }
@@ -204,20 +203,29 @@ public final class SyncService: Sendable {
     }
 
     public func pull(_ request: PullRequest, for device: Device) async throws -> PullPage {
-        let page = try await pullStored(request, for: device)
-        let decoder = JSONDecoder()
-        let records = try page.states.map { try decoder.decode(RecordState.self, from: $0) }
-        return PullPage(records: records, cursor: String(page.cursor), hasMore: page.hasMore, serverTime: now,
-                        auditCheckpoint: page.auditCheckpoint)
+        try Self.decoded(try await pullStored(request, for: device), serverTime: now)
     }
 
-    /// Push then pull, so that the page includes the device's own accepted changes.
-    public func sync(_ request: SyncRequest, from device: Device) async throws -> SyncResponse {
+    /// Push then pull, so that the page includes the device's own accepted changes; the page as stored JSON.
+    public func syncStored(_ request: SyncRequest, from device: Device) async throws -> StoredSyncResponse {
         var push: PushResponse?
         if let request = request.push { push = try await self.push(request, from: device) }
-        var pull: PullPage?
-        if let request = request.pull { pull = try await self.pull(request, for: device) }
-        return SyncResponse(push: push, pull: pull, serverTime: now)
+        var pull: StoredPage?
+        if let request = request.pull { pull = try await pullStored(request, for: device) }
+        return StoredSyncResponse(push: push, pull: pull, serverTime: now)
+    }
+
+    /// `syncStored`, decoded.
+    public func sync(_ request: SyncRequest, from device: Device) async throws -> SyncResponse {
+        let stored = try await syncStored(request, from: device)
+        return SyncResponse(push: stored.push, pull: try stored.pull.map { try Self.decoded($0, serverTime: stored.serverTime) },
+                            serverTime: stored.serverTime)
+    }
+
+    /// A stored page with its states decoded by the direct reader.
+    static func decoded(_ page: StoredPage, serverTime: Int64) throws -> PullPage {
+        PullPage(records: try page.states.map(RecordStateJSON.decode), cursor: String(page.cursor), hasMore: page.hasMore,
+                 serverTime: serverTime, auditCheckpoint: page.auditCheckpoint)
     }
 
     public func lease(for device: Device) async throws -> LeaseResponse {

@@ -3,7 +3,7 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStorage {
-    public func record(_ id: RecordID, audit: AuditDraft?) async throws -> StoredRecord? {
+    public func record(_ id: RecordID, audit: AuditDraft?) async throws -> ServerRecord? {
         guard let audit else {
             return try await withConnection { [self] connection in try await storedRecords([id.rawValue], on: connection)[id.rawValue] }
         }
@@ -27,9 +27,9 @@ extension PostgresStorage {
         }
     }
 
-    public func conflictedRecords(limit: Int) async throws -> [StoredRecord] {
+    public func conflictedRecords(limit: Int) async throws -> [ServerRecord] {
         try await withConnection { [self] connection in
-            var records: [StoredRecord] = []
+            var records: [ServerRecord] = []
             for row in try await fetch("""
                 SELECT id, seq, state, units, needs_person FROM records WHERE needs_person ORDER BY seq LIMIT \(limit)
                 """, as: (String, Int64, ByteBuffer, String, Bool).self, on: connection) {

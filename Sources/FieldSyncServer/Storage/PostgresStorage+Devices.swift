@@ -29,16 +29,13 @@ extension PostgresStorage {
                 throw ServerError(.invalidToken, usedAt == nil ? "the enrollment token has expired" : "the enrollment token was already used")
             }
             let station = UnitID(stationName)
-            let device = Device(replica: registration.replica, name: registration.name, station: station,
-                                scopes: [station], enrolledAt: now)
+            let device = Device(replica: registration.replica, name: registration.name, station: station, enrolledAt: now)
             try await connection.query("""
                 INSERT INTO devices (replica, name, station, credential_hash, enrolled_at)
                 VALUES (\(device.replica.rawValue), \(device.name), \(station.rawValue), \(ByteBuffer(bytes: registration.credentialHash)), \(now))
                 """, logger: logger)
             let lease = try await allocateLease(device: device, size: leaseSize, now: now, on: connection)
-            try await appendAudit([AuditDraft(kind: .enrollment, at: now, actor: "token:" + tokenHash.prefix(12),
-                                              replica: device.replica.rawValue, subject: station.rawValue,
-                                              detail: "enrolled '\(device.name)'; receipt lease \(lease.prefix) \(lease.first)...\(lease.last)")],
+            try await appendAudit([AuditDraft.enrollment(of: device, tokenHash: tokenHash, lease: lease, at: now)],
                                   on: connection)
             return Enrollment(device: device, lease: lease)
         }
@@ -77,7 +74,7 @@ extension PostgresStorage {
         for (replica, name, station, hash, enrolledAt, revokedAt) in try await fetch(
             query, as: (String, String, String, ByteBuffer, Int64, Int64?).self, on: connection) {
             let unit = UnitID(station)
-            devices.append(StoredDevice(device: Device(replica: ReplicaID(replica), name: name, station: unit, scopes: [unit],
+            devices.append(StoredDevice(device: Device(replica: ReplicaID(replica), name: name, station: unit,
                                                        enrolledAt: enrolledAt, revokedAt: revokedAt),
                                         credentialHash: Array(buffer: hash)))
         }

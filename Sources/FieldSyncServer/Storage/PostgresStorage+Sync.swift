@@ -3,7 +3,7 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStorage {
-    public func applyPush(_ batch: PushBatch, admit: @escaping @Sendable (RecordState, StoredRecord?) -> Admission) async throws -> AppliedPush {
+    public func applyPush(_ batch: PushBatch, admit: @escaping @Sendable (RecordState, ServerRecord?) -> Admission) async throws -> AppliedPush {
         try await transaction { [self] connection in
             // FOR SHARE: a revocation committing meanwhile waits for this batch, or this batch sees it.
             let pusher = try await pusher(of: batch, on: connection)
@@ -15,10 +15,7 @@ extension PostgresStorage {
                 SELECT fingerprint, results FROM batches WHERE replica = \(batch.replica.rawValue) AND batch_id = \(batch.batchID)
                 """, as: (String, ByteBuffer).self, on: connection)
             if let (fingerprint, results) = stored.first {
-                guard fingerprint == batch.fingerprint else {
-                    throw ServerError(.batchConflict, "batch \(batch.batchID) was already pushed with different content")
-                }
-                return AppliedPush(results: try PushPlan.decodeResults(Data(buffer: results)), replayed: true)
+                return try PushPlan.replay(of: batch, storedFingerprint: fingerprint, storedResults: Data(buffer: results))
             }
             let currents = try await storedRecords(ids, on: connection)
             let numbers = PushPlan.receiptNumbers(of: batch)
@@ -60,7 +57,7 @@ extension PostgresStorage {
                         \(ByteBuffer(data: try PushPlan.encodeResults(results))), \(batch.receivedAt))
                 """, logger: logger)
             try await storeHead(head, on: connection)
-            return AppliedPush(results: results, replayed: false)
+            return AppliedPush(results: results, replayed: false, counts: plan.counts)
         }
     }
 
@@ -93,8 +90,8 @@ extension PostgresStorage {
             """, logger: logger)
     }
 
-    func storedRecords(_ ids: [String], on connection: PostgresConnection) async throws -> [String: StoredRecord] {
-        var records: [String: StoredRecord] = [:]
+    func storedRecords(_ ids: [String], on connection: PostgresConnection) async throws -> [String: ServerRecord] {
+        var records: [String: ServerRecord] = [:]
         for row in try await fetch(Self.byKeys("id, seq, state, units, needs_person", in: "records", key: "id", ids),
                                    as: (String, Int64, ByteBuffer, String, Bool).self, on: connection) {
             records[row.0] = try Self.storedRecord(row)
@@ -153,8 +150,8 @@ extension PostgresStorage {
         }
     }
 
-    static func storedRecord(_ row: (String, Int64, ByteBuffer, String, Bool)) throws -> StoredRecord {
-        StoredRecord(state: try RecordStateJSON.decode(Data(buffer: row.2)), sequence: UInt64(row.1),
+    static func storedRecord(_ row: (String, Int64, ByteBuffer, String, Bool)) throws -> ServerRecord {
+        ServerRecord(state: try RecordStateJSON.decode(Data(buffer: row.2)), sequence: UInt64(row.1),
                      units: Set(ScopeIndex.units(row.3)), needsPerson: row.4)
     }
 
@@ -210,7 +207,7 @@ extension PostgresStorage {
     }
 
     /// Moves each changed record's scope rows from its previous change to its new sequence (ScopeIndex).
-    private func indexScopes(_ changes: [PushPlan.Change], sequences: [Int64], previous: [String: StoredRecord],
+    private func indexScopes(_ changes: [PushPlan.Change], sequences: [Int64], previous: [String: ServerRecord],
                              on connection: PostgresConnection) async throws {
         guard !changes.isEmpty else { return }
         var stale: [(scope: String, seq: Int64)] = []
@@ -243,25 +240,17 @@ extension PostgresStorage {
     }
 
     public func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int) async throws -> StoredPage {
-        precondition(limit > 0)
-        // One snapshot for the head and the page: every change up to the head is visible in it, and any
-        // change committed later has a higher sequence (commit order), so a complete page may move the
-        // cursor to the head.
-        return try await transaction(readOnly: true) { [self] connection in
+        // One snapshot for the head and the page (PullPlan).
+        try await transaction(readOnly: true) { [self] connection in
             let head = try await head(on: connection)
             try await keepPagesOnTheScopeIndex(on: connection)
-            guard !scopes.isEmpty else { return StoredPage(states: [], cursor: max(cursor, head), hasMore: false, head: head) }
-            var states: [Data] = []
-            states.reserveCapacity(min(limit, 1_000))
-            var last = cursor
-            var hasMore = false
-            let query = Self.pageQuery(scopes: scopes, after: cursor, limit: limit + 1)
-            for (sequence, state) in try await fetch(query, as: (Int64, ByteBuffer).self, on: connection) {
-                if states.count == limit { hasMore = true; break }
-                last = UInt64(sequence)
-                states.append(Data(buffer: state))
+            guard !scopes.isEmpty else { return PullPlan.empty(after: cursor, head: head) }
+            var plan = PullPlan(after: cursor, head: head, limit: limit)
+            for (sequence, state) in try await fetch(Self.pageQuery(scopes: scopes, after: cursor, limit: plan.rowLimit),
+                                                     as: (Int64, ByteBuffer).self, on: connection) {
+                guard plan.add(sequence: UInt64(sequence), state: Data(buffer: state)) else { break }
             }
-            return StoredPage(states: states, cursor: hasMore ? last : max(cursor, head), hasMore: hasMore, head: head)
+            return plan.page
         }
     }
 

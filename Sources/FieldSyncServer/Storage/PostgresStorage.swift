@@ -2,6 +2,7 @@ import FieldSyncCore
 import Foundation
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 import Synchronization
 
 /// The scale-out storage backend: any number of stateless server nodes on one PostgreSQL database,
@@ -12,7 +13,7 @@ import Synchronization
 /// batches commit in the order of their sequences, so a pull's snapshot sees every change up to its
 /// head and none after it. Records of a batch are locked first (advisory locks in key order), so two
 /// nodes never join the same record from the same stale state.
-public final class PostgresStorage: SyncStorage {
+public final class PostgresStorage: SyncStorage, Service {
     /// How change sequences are assigned. Only `.commitOrdered` is correct; `.unordered` is the naive
     /// design (a database sequence taken early in the transaction), kept so that the concurrency stress
     /// test can show it catches the skipped changes that design produces.
@@ -36,7 +37,12 @@ public final class PostgresStorage: SyncStorage {
     /// Signs the audit head at the end of every transaction that appends to the chain; nil signs nothing.
     public let auditSigner: AuditSigner?
     let signedHead = SignedHeadMemory()
-    private let runTask: Task<Void, Never>
+    /// Who runs the pool: nobody yet, a ServiceGroup (`run()`), or a task of this storage's own.
+    private let runner = Mutex<Runner>(.idle)
+    private enum Runner {
+        case idle, group
+        case background(Task<Void, Never>)
+    }
 
     /// The oldest database schema this build can run against is 1; a newer one is refused (SPEC §11).
     public static let schemaVersion = PostgresStorage.migrations.count
@@ -49,11 +55,11 @@ public final class PostgresStorage: SyncStorage {
         self.logger = logger
         self.options = options
         self.timeout = timeout
-        runTask = Task { await client.run() }
     }
 
     /// Connects to the database at `url` (`postgres://user:password@host:port/database?sslmode=...`).
-    /// Nothing is sent until the first query; `prepare()` checks the connection and the schema.
+    /// Nothing is sent until the pool runs (`run()` in a ServiceGroup, as `fieldsync server` does, or
+    /// `runningInBackground()`) and a first query is made; `prepare()` checks the connection and the schema.
     /// A step that takes longer than `timeout` (database down, stuck or unreachable) fails with
     /// `StorageTimeout`, which the service answers as `unavailable`.
     public convenience init(url: String, maximumConnections: Int = 20, timeout: Duration = .seconds(30),
@@ -70,14 +76,47 @@ public final class PostgresStorage: SyncStorage {
         self.init(configuration: configuration, timeout: timeout, logger: logger, options: options, auditSigner: auditSigner)
     }
 
-    /// Closes the pool's connections. The storage cannot be used afterwards.
+    /// Runs the connection pool until the ServiceGroup shuts down gracefully or the task is cancelled
+    /// (`ServiceLifecycle.Service`): `fieldsync server` runs it in the group of the HTTP server, which then
+    /// stops after the server has answered its last request. Queries wait until the pool runs.
+    public func run() async {
+        let first = runner.withLock { runner in
+            guard case .idle = runner else { return false }
+            runner = .group
+            return true
+        }
+        if first {
+            await client.run()
+        } else {
+            // Already run by its own task (`runningInBackground`): hold the place until the group ends.
+            try? await gracefulShutdown()
+        }
+    }
+
+    /// Runs the pool in a task of this storage's own, for tools and tests that own no ServiceGroup;
+    /// `close()` stops it. Returns the storage.
+    @discardableResult
+    public func runningInBackground() -> PostgresStorage {
+        runner.withLock { runner in
+            guard case .idle = runner else { return }
+            runner = .background(Task { [client] in await client.run() })
+        }
+        return self
+    }
+
+    /// Stops the pool that `runningInBackground()` started and closes its connections. The storage cannot
+    /// be used afterwards. (A pool run by a ServiceGroup stops with the group.)
     public func close() async {
-        runTask.cancel()
-        await runTask.value
+        let task: Task<Void, Never>? = runner.withLock { runner in
+            guard case .background(let task) = runner else { return nil }
+            return task
+        }
+        task?.cancel()
+        await task?.value
     }
 
     deinit {
-        runTask.cancel()
+        if case .background(let task) = runner.withLock({ $0 }) { task.cancel() }
     }
 
     /// Parses a libpq-style connection URL. `sslmode` is `disable`, `prefer` (default) or `require`.

@@ -50,6 +50,8 @@ struct PushPlan {
     private var outcomes: [(RecordID, Outcome)] = []
     private(set) var changes: [Change] = []
     private(set) var quarantined: [Quarantined] = []
+    /// What the plan decided, from its final outcomes (after the lease and roster checks).
+    private(set) var counts = PushCounts()
 
     /// The pushing device as stored, read inside the batch's transaction: revocation and leases are
     /// checked there, not only when the request was authenticated (a revocation committed meanwhile
@@ -76,8 +78,8 @@ struct PushPlan {
     ///     resolutions), which is no enrolled device and creates no records.
     ///   - currents: the stored record for each of `batch.records`, in the same order.
     ///   - receiptHolder: the record that holds a receipt number in storage, if any.
-    init(batch: PushBatch, pusher: Pusher?, currents: [StoredRecord?], receiptHolder: (String) throws -> RecordID?,
-         admit: (RecordState, StoredRecord?) -> Admission) throws {
+    init(batch: PushBatch, pusher: Pusher?, currents: [ServerRecord?], receiptHolder: (String) throws -> RecordID?,
+         admit: (RecordState, ServerRecord?) -> Admission) throws {
         precondition(currents.count == batch.records.count)
         let encoder = JSONEncoder()
         var claimed: [String: RecordID] = [:]
@@ -118,6 +120,7 @@ struct PushPlan {
             }
             switch admission {
             case .store(let state, let delta, let units, let needsPerson, let isIncoming):
+                counts.accepted(conflictBefore: current?.needsPerson ?? false, conflictAfter: needsPerson)
                 let reuse = isIncoming ? prepared : nil
                 let stateJSON = reuse?.json ?? RecordStateJSON.encode(state)
                 let deltaJSON = current == nil ? stateJSON : RecordStateJSON.encode(delta)
@@ -134,6 +137,7 @@ struct PushPlan {
             case .unchanged:
                 outcomes.append((incoming.id, .unchanged(current?.sequence ?? 0)))
             case .reject(let rejection, let visible):
+                counts.rejected(rejection.code)
                 let stateJSON = prepared?.json ?? RecordStateJSON.encode(incoming)
                 let own = incoming.fields.values.joined().filter { $0.dot.replica == batch.replica }
                 quarantined.append(Quarantined(record: incoming.id, rejection: rejection,
@@ -143,6 +147,16 @@ struct PushPlan {
                 outcomes.append((incoming.id, .rejected(rejection, current: visible)))
             }
         }
+    }
+
+    /// The answer to a batch id this replica already pushed (`fingerprint` and `results` as stored): the
+    /// stored answers when the content is the same, `batchConflict` otherwise. Checked inside the batch's
+    /// transaction, after the revocation check and before anything is decided.
+    static func replay(of batch: PushBatch, storedFingerprint fingerprint: String, storedResults results: Data) throws -> AppliedPush {
+        guard fingerprint == batch.fingerprint else {
+            throw ServerError(.batchConflict, "batch \(batch.batchID) was already pushed with different content")
+        }
+        return AppliedPush(results: try decodeResults(results), replayed: true)
     }
 
     /// The answers, once `changes[i]` was stored under `sequences[i]`.

@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 
 extension SQLiteStorage {
-    public func record(_ id: RecordID, audit: AuditDraft?) async throws -> StoredRecord? {
+    public func record(_ id: RecordID, audit: AuditDraft?) async throws -> ServerRecord? {
         if let audit {
             return try await pool.write { db in
                 var chain = try AuditAppender(db, signer: auditSigner, memory: signedHead)
@@ -26,7 +26,7 @@ extension SQLiteStorage {
         }
     }
 
-    public func conflictedRecords(limit: Int) async throws -> [StoredRecord] {
+    public func conflictedRecords(limit: Int) async throws -> [ServerRecord] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT seq, state, units, needs_person FROM records WHERE needs_person ORDER BY seq LIMIT ?

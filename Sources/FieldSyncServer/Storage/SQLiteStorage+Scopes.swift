@@ -9,7 +9,7 @@ import GRDB
 /// used to walk past (every one of them, for a terminal starting from the beginning).
 extension SQLiteStorage {
     /// Moves the record's rows from its previous change to `sequence`, under every scope its units give.
-    static func indexScopes(_ db: Database, id: RecordID, units: Set<UnitID>, sequence: Int64, previous: StoredRecord?) throws {
+    static func indexScopes(_ db: Database, id: RecordID, units: Set<UnitID>, sequence: Int64, previous: ServerRecord?) throws {
         if let previous {
             try unindexScopes(db, units: previous.units, sequence: Int64(previous.sequence))
         }

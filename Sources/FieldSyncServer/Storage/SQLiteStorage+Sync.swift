@@ -3,16 +3,13 @@ import Foundation
 import GRDB
 
 extension SQLiteStorage {
-    public func applyPush(_ batch: PushBatch, admit: @escaping @Sendable (RecordState, StoredRecord?) -> Admission) async throws -> AppliedPush {
+    public func applyPush(_ batch: PushBatch, admit: @escaping @Sendable (RecordState, ServerRecord?) -> Admission) async throws -> AppliedPush {
         try await pool.write { db in
             let pusher = try Self.pusher(db, batch: batch)
             try PushPlan.refuseIfRevoked(pusher, batch: batch)
             if let stored = try Row.fetchOne(db, sql: "SELECT fingerprint, results FROM batches WHERE replica = ? AND batch_id = ?",
                                              arguments: [batch.replica.rawValue, batch.batchID]) {
-                guard stored["fingerprint"] as String == batch.fingerprint else {
-                    throw ServerError(.batchConflict, "batch \(batch.batchID) was already pushed with different content")
-                }
-                return AppliedPush(results: try PushPlan.decodeResults(stored["results"]), replayed: true)
+                return try PushPlan.replay(of: batch, storedFingerprint: stored["fingerprint"], storedResults: stored["results"])
             }
             let currents = try batch.records.map { try Self.storedRecord(db, id: $0.id) }
             let plan = try PushPlan(batch: batch, pusher: pusher, currents: currents, receiptHolder: { number in
@@ -57,7 +54,7 @@ extension SQLiteStorage {
             try db.execute(sql: "INSERT INTO batches (replica, batch_id, fingerprint, results, at) VALUES (?, ?, ?, ?, ?)",
                            arguments: [batch.replica.rawValue, batch.batchID, batch.fingerprint,
                                        try PushPlan.encodeResults(results), batch.receivedAt])
-            return AppliedPush(results: results, replayed: false)
+            return AppliedPush(results: results, replayed: false, counts: plan.counts)
         }
     }
 
@@ -81,23 +78,13 @@ extension SQLiteStorage {
     }
 
     public func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int) async throws -> StoredPage {
-        precondition(limit > 0)
-        return try await pool.read { db in
+        try await pool.read { db in
             let head = try Self.headSequence(db)
-            guard !scopes.isEmpty else { return StoredPage(states: [], cursor: max(cursor, head), hasMore: false, head: head) }
-            let rows = try Self.scopedChanges(db, after: cursor, scopes: scopes, limit: limit + 1)
-            var states: [Data] = []
-            states.reserveCapacity(min(limit, 1_000))
-            var last = cursor
-            var hasMore = false
-            while let row = try rows.next() {
-                if states.count == limit { hasMore = true; break }
-                last = UInt64(row[0] as Int64)
-                states.append(row[1])
-            }
-            // Within this read snapshot nothing commits, so a complete page may move the cursor to the
-            // head: the changes between `last` and `head` are all invisible to these scopes.
-            return StoredPage(states: states, cursor: hasMore ? last : max(cursor, head), hasMore: hasMore, head: head)
+            guard !scopes.isEmpty else { return PullPlan.empty(after: cursor, head: head) }
+            var plan = PullPlan(after: cursor, head: head, limit: limit)
+            let rows = try Self.scopedChanges(db, after: cursor, scopes: scopes, limit: plan.rowLimit)
+            while let row = try rows.next(), plan.add(sequence: UInt64(row[0] as Int64), state: row[1]) {}
+            return plan.page
         }
     }
 
@@ -111,15 +98,15 @@ extension SQLiteStorage {
         UInt64(try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'history'") ?? 0)
     }
 
-    static func storedRecord(_ db: Database, id: RecordID) throws -> StoredRecord? {
+    static func storedRecord(_ db: Database, id: RecordID) throws -> ServerRecord? {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, state, units, needs_person FROM records WHERE id = ?"),
                                          arguments: [id.rawValue]) else { return nil }
         return try storedRecord(from: row)
     }
 
-    static func storedRecord(from row: Row) throws -> StoredRecord {
+    static func storedRecord(from row: Row) throws -> ServerRecord {
         let units = ScopeIndex.units(row["units"])
-        return StoredRecord(state: try JSONDecoder().decode(RecordState.self, from: row["state"] as Data),
+        return ServerRecord(state: try RecordStateJSON.decode(row["state"] as Data),
                             sequence: UInt64(row["seq"] as Int64), units: Set(units), needsPerson: row["needs_person"])
     }
 }

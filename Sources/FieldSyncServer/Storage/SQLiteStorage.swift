@@ -66,16 +66,13 @@ public final class SQLiteStorage: SyncStorage {
             let station = UnitID(row["station"] as String)
             try db.execute(sql: "UPDATE enrollment_tokens SET used_at = ?, used_by = ? WHERE token_hash = ?",
                            arguments: [now, registration.replica.rawValue, tokenHash])
-            let device = Device(replica: registration.replica, name: registration.name, station: station,
-                                scopes: [station], enrolledAt: now)
+            let device = Device(replica: registration.replica, name: registration.name, station: station, enrolledAt: now)
             try db.execute(sql: """
                 INSERT INTO devices (replica, name, station, credential_hash, enrolled_at) VALUES (?, ?, ?, ?, ?)
                 """, arguments: [device.replica.rawValue, device.name, station.rawValue, Data(registration.credentialHash), now])
             let lease = try Self.allocateLease(db, device: device, size: leaseSize, now: now)
             var chain = try AuditAppender(db, signer: auditSigner, memory: signedHead)
-            try chain.append(AuditDraft(kind: .enrollment, at: now, actor: "token:" + tokenHash.prefix(12),
-                                        replica: device.replica.rawValue, subject: station.rawValue,
-                                        detail: "enrolled '\(device.name)'; receipt lease \(lease.prefix) \(lease.first)...\(lease.last)"))
+            try chain.append(AuditDraft.enrollment(of: device, tokenHash: tokenHash, lease: lease, at: now))
             try chain.seal()
             return Enrollment(device: device, lease: lease)
         }
@@ -114,7 +111,7 @@ public final class SQLiteStorage: SyncStorage {
     static func device(from row: Row) -> Device {
         let station = UnitID(row["station"] as String)
         return Device(replica: ReplicaID(row["replica"] as String), name: row["name"], station: station,
-                      scopes: [station], enrolledAt: row["enrolled_at"], revokedAt: row["revoked_at"])
+                      enrolledAt: row["enrolled_at"], revokedAt: row["revoked_at"])
     }
 
     // MARK: Leases

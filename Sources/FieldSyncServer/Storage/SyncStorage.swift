@@ -42,7 +42,7 @@ public protocol SyncStorage: Sendable {
     /// entries, quarantines rejections and stores the answers under the batch id. A batch id already
     /// stored for this replica returns the stored answers without calling `admit` (or throws
     /// `batchConflict` when the fingerprint differs).
-    func applyPush(_ batch: PushBatch, admit: @escaping @Sendable (RecordState, StoredRecord?) -> Admission) async throws -> AppliedPush
+    func applyPush(_ batch: PushBatch, admit: @escaping @Sendable (RecordState, ServerRecord?) -> Admission) async throws -> AppliedPush
     /// Changed records after `cursor` (a change sequence) visible to `scopes`, in sequence order.
     /// The page's cursor never passes a change that a later page could still need.
     func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int) async throws -> StoredPage
@@ -52,9 +52,9 @@ public protocol SyncStorage: Sendable {
     // MARK: Administration
 
     /// The stored record; when `audit` is given the read is audited in the same transaction.
-    func record(_ id: RecordID, audit: AuditDraft?) async throws -> StoredRecord?
+    func record(_ id: RecordID, audit: AuditDraft?) async throws -> ServerRecord?
     func history(of id: RecordID) async throws -> [HistoryEntry]
-    func conflictedRecords(limit: Int) async throws -> [StoredRecord]
+    func conflictedRecords(limit: Int) async throws -> [ServerRecord]
     func quarantine(limit: Int) async throws -> [QuarantinedChange]
     /// Removes a record's state, history and quarantined changes (retention purge) and audits it.
     func purge(_ id: RecordID, audit: AuditDraft) async throws

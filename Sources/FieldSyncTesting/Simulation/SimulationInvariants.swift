@@ -38,7 +38,7 @@ struct SimulationInvariants {
             if try !store.heldRecords().isEmpty {
                 problems.append("\(terminal.name): pulled states were held back: \(try store.heldRecords().map(\.reason))")
             }
-            let visible = try await serverStates(scopes: [terminal.station], service)
+            let visible = try await serverStates(scopes: Device.scopes(ofStation: terminal.station), service)
             let differences = ConvergenceCheck.differences(local: try store.records().map(\.state), server: Array(visible.values),
                                                            terminal: replica)
             problems += differences.map { "\(terminal.name) (\(replica)) \($0)" }

@@ -254,5 +254,5 @@ struct DemoScenario: Sendable {
         var value: [[String]] { rows.withLock { $0 } }
     }
 
-    static func now() -> Int64 { Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down)) }
+    static func now() -> Int64 { WallClock.milliseconds(Date()) }
 }

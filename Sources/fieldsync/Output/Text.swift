@@ -61,7 +61,7 @@ enum Text {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1_000)) + "Z"
+        return formatter.string(from: WallClock.date(milliseconds: milliseconds)) + "Z"
     }
 
     /// A field value as a person reads it.

@@ -43,7 +43,7 @@ struct RecordCommand: AsyncParsableCommand {
             }
             var fields = [String: FieldValue]()
             for assignment in try assignments.map(FieldAssignment.init) { fields[assignment.field] = assignment.value }
-            let now = Int64((Date().timeIntervalSince1970 * 1_000).rounded(.down))
+            let now = WallClock.milliseconds(Date())
             let record: StoredRecord
             switch RecordType(type) {
             case .incidentReport:

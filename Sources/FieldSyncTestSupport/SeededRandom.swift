@@ -1,4 +1,5 @@
-/// SplitMix64: a small seeded generator, so that a randomised test run can be replayed from its seed.
+/// SplitMix64: a small seeded generator, so that a randomised test run (a property test, the simulator, a
+/// benchmark workload) can be replayed from its seed. The one seeded generator of the tests.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
     public var state: UInt64
 

@@ -1,19 +1,4 @@
-import FieldSyncCore
-
-/// SplitMix64: a small, fast, seedable generator, so every randomized test can be replayed from its seed.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import FieldSyncTestSupport
 
 /// Seeds for the property tests. `FIELDSYNC_SEEDS=N` runs N seeds instead of the default budget;
 /// `FIELDSYNC_SEED=S` runs only seed S (the replay command printed on failure).

@@ -1,6 +1,5 @@
 import FieldSyncCore
-@testable import FieldSyncServer
-import FieldSyncTesting
+import FieldSyncTestSupport
 import Foundation
 import Testing
 
