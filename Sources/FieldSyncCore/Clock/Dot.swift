@@ -25,7 +25,8 @@ public struct Dot: Hashable, Comparable, Sendable, CustomStringConvertible {
 }
 
 extension Dot: Codable {
-    /// Decodes `["replica", counter]`. - Throws: `DecodingError` for any other shape or a negative counter.
+    /// Decodes `["replica", counter]`.
+    /// - Throws: `DecodingError` for any other shape or a negative counter.
     public init(from decoder: any Decoder) throws {
         var container = try decoder.unkeyedContainer()
         replica = try container.decode(ReplicaID.self)

@@ -26,7 +26,8 @@ public struct HLCTimestamp: Hashable, Comparable, Sendable, CustomStringConverti
 }
 
 extension HLCTimestamp: Codable {
-    /// Decodes `[wall, logical]`. - Throws: `DecodingError` for any other shape or out-of-range numbers.
+    /// Decodes `[wall, logical]`.
+    /// - Throws: `DecodingError` for any other shape or out-of-range numbers.
     public init(from decoder: any Decoder) throws {
         var container = try decoder.unkeyedContainer()
         wall = try container.decode(Int64.self)

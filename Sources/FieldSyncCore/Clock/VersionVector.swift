@@ -92,8 +92,8 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
 }
 
 extension VersionVector: Codable {
-    /// Decodes `{"replica": counter}`; zero counters are dropped. - Throws: `DecodingError` for any
-    /// other shape or a negative counter.
+    /// Decodes `{"replica": counter}`; zero counters are dropped.
+    /// - Throws: `DecodingError` for any other shape or a negative counter.
     public init(from decoder: any Decoder) throws {
         let raw = try decoder.singleValueContainer().decode([String: UInt64].self)
         self.init(Dictionary(uniqueKeysWithValues: raw.map { (ReplicaID($0.key), $0.value) }))

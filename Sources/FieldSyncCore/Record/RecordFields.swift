@@ -46,7 +46,8 @@ public struct RecordFields: Sendable, Sequence, ExpressibleByDictionaryLiteral {
         }
     }
 
-    /// Removes field `name`. - Returns: the entries it held, or nil when it was absent.
+    /// Removes field `name`.
+    /// - Returns: the entries it held, or nil when it was absent.
     @discardableResult
     public mutating func removeValue(forKey name: String) -> [FieldEntry]? {
         let value = self[name]
@@ -95,7 +96,8 @@ extension RecordFields: Hashable {
 }
 
 extension RecordFields: Codable {
-    /// Decodes the wire form, a JSON object of field name to entry array. - Throws: `DecodingError`.
+    /// Decodes the wire form, a JSON object of field name to entry array.
+    /// - Throws: `DecodingError`.
     public init(from decoder: any Decoder) throws {
         self.init(try decoder.singleValueContainer().decode([String: [FieldEntry]].self))
     }

@@ -68,7 +68,8 @@ public struct RejectionCode: RawRepresentable, Hashable, Sendable, Codable, Cust
         .outOfScope,
     ]
 
-    /// Decodes a bare string; unknown codes are kept as they are. - Throws: `DecodingError` for a non-string.
+    /// Decodes a bare string; unknown codes are kept as they are.
+    /// - Throws: `DecodingError` for a non-string.
     public init(from decoder: any Decoder) throws {
         rawValue = try decoder.singleValueContainer().decode(String.self)
     }

@@ -38,7 +38,8 @@ public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible 
         /// A fault of the server's own. HTTP 500.
         public static let internalError = Code(rawValue: "internalError")
 
-        /// Decodes a bare string; unknown codes are kept as they are. - Throws: `DecodingError` for a non-string.
+        /// Decodes a bare string; unknown codes are kept as they are.
+        /// - Throws: `DecodingError` for a non-string.
         public init(from decoder: any Decoder) throws {
             rawValue = try decoder.singleValueContainer().decode(String.self)
         }
