@@ -21,10 +21,13 @@ import Synchronization
 /// Safe to share between tasks: SQLite serialises writers, and readers see committed snapshots while
 /// the sync engine writes.
 public final class TerminalStore: Sendable {
+    /// The database file; its WAL and SHM files lie beside it.
     public let path: String
     /// The officers' wrapped data keys (see `OfficerKeyring`).
     public let keyringPath: String
+    /// Where sessions live and the scrypt cost of officers added here.
     public let keys: StoreKeys
+    /// The record types this store can read and write.
     public let registry: SchemaRegistry
     let pool: DatabasePool
     let keyring: OfficerKeyring
