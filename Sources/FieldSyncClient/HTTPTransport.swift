@@ -13,7 +13,10 @@ public final class HTTPTransport: SyncTransport {
     private let compressAbove: Int
     private let pinned: PinnedCurlExchange?
 
+    /// A transport to `baseURL`. Opens no connection until the first request.
+    ///
     /// - Parameters:
+    ///   - baseURL: the server's base URL (ClientConfig `serverURL`), http or https.
     ///   - timeout: seconds for one request, including a large pull page.
     ///   - compressAbove: request bodies larger than this many bytes are sent gzip'd.
     ///   - pinnedCA: a PEM file of the one CA to trust for `https` (ClientConfig `caFile`); the

@@ -3,7 +3,16 @@ import FieldSyncCore
 /// The values of a new patrol sign-in (巡簽). A sign-in is never edited afterwards, only voided.
 public struct NewPatrolSignIn: Hashable, Sendable {
     /// How the officers proved they were at the checkpoint; the raw value is the wire value of `method`.
-    public enum Method: String, Hashable, Sendable, CaseIterable { case qr, nfc, gps, manual }
+    public enum Method: String, Hashable, Sendable, CaseIterable {
+        /// A QR code at the checkpoint was scanned.
+        case qr
+        /// An NFC tag at the checkpoint was read.
+        case nfc
+        /// The terminal's GPS fix placed the officers at the checkpoint.
+        case gps
+        /// Entered by hand, with no scan or fix.
+        case manual
+    }
 
     /// The 1-4 officers signing in together.
     public var officers: [OfficerID]

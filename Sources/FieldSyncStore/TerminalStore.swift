@@ -53,9 +53,13 @@ public final class TerminalStore: Sendable {
     /// version.
     ///
     /// - Parameters:
+    ///   - path: the database file. Its directory is created 0700, or narrowed to 0700 when it is ours
+    ///     and not shared (`.insecurePermissions` otherwise).
     ///   - access: who opens it: a new store's first officer, an officer's sign-in, the terminal's
     ///     current session, or nobody (`.locked`, for the daemon: `refreshSession()` unlocks later).
     ///   - keys: where sessions live, the scrypt cost for new officers, a v3 store's old key file.
+    ///   - registry: the record types the store reads and writes.
+    ///   - leaseLowWater: receipt numbers left at or below which `leaseStatus` reports running low.
     ///   - now: physical time in milliseconds since 1970 (injected for tests and the simulator).
     ///   - makeID: new record ids.
     /// - Throws: `StoreError` `.noStore`, `.alreadyExists`, `.legacyStore`, `.unknownOfficer`,
