@@ -13,6 +13,8 @@ public struct Backoff: Sendable {
     /// A uniformly distributed number in `0...upperBound` (injected so tests are deterministic).
     public var random: @Sendable (_ upperBound: Int64) -> Int64
 
+    /// A schedule from 1 s up to 5 min by default, with `Int64.random` as its randomness. Traps
+    /// (precondition) unless `0 < baseMilliseconds <= capMilliseconds`.
     public init(baseMilliseconds: Int64 = 1_000, capMilliseconds: Int64 = 5 * 60 * 1_000,
                 random: @escaping @Sendable (_ upperBound: Int64) -> Int64 = { Int64.random(in: 0...$0) }) {
         precondition(baseMilliseconds > 0 && capMilliseconds >= baseMilliseconds)

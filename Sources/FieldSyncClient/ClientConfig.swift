@@ -18,7 +18,9 @@ public struct ClientConfig: Codable, Sendable, Hashable {
     public var sessionDirectory: String
     /// The scrypt cost (N, r, p) of the key-encryption key of officers added on this terminal.
     public var scryptRounds: Int
+    /// scrypt's r (positive).
     public var scryptBlockSize: Int
+    /// scrypt's p (positive).
     public var scryptParallelism: Int
     /// The name this terminal enrolls under; administrators see it in `fieldsync admin devices`.
     public var deviceName: String
@@ -28,14 +30,17 @@ public struct ClientConfig: Codable, Sendable, Hashable {
     public var defaultOfficer: String?
     /// Where the daemon writes its status after every round, for `fieldsync status`.
     public var statusFile: String
+    /// Seconds one request may take, a large pull page included (`HTTPTransport`'s `timeout`).
     public var requestTimeoutSeconds: Double
     /// Sync at least this often while nothing changes locally.
     public var syncIntervalSeconds: Double
     /// Backoff after a failed round: the first ceiling and the largest (full jitter below each ceiling).
     public var backoffBaseSeconds: Double
+    /// The largest backoff ceiling, in seconds.
     public var backoffCapSeconds: Double
     /// Records per push batch and per pull page.
     public var batchSize: Int
+    /// Records per pull page asked for (the server caps it at 1000).
     public var pageSize: Int
     /// trace, debug, info, notice, warning, error or critical.
     public var logLevel: String
@@ -43,6 +48,8 @@ public struct ClientConfig: Codable, Sendable, Hashable {
     /// system's bundle is then not trusted. nil: the system's bundle.
     public var caFile: String?
 
+    /// A configuration; every value left out takes the default shown. Nothing is checked here:
+    /// `TerminalSession.init` checks the URL and `storeKeys()` the scrypt cost.
     public init(serverURL: String = "http://127.0.0.1:8740", storePath: String = "fieldsync-terminal/terminal.sqlite",
                 keyFile: String = "fieldsync-terminal.key", sessionDirectory: String = "/run/fieldsync",
                 scryptRounds: Int = KeyDerivationCost.standard.rounds, scryptBlockSize: Int = KeyDerivationCost.standard.blockSize,
@@ -70,6 +77,9 @@ public struct ClientConfig: Codable, Sendable, Hashable {
         self.logLevel = logLevel
     }
 
+    /// Decodes a configuration file: every key is optional and takes the default of `init` when absent.
+    /// Paths are taken as written (`load(path:)` resolves relative ones).
+    /// - Throws: `DecodingError` for a key of the wrong type.
     public init(from decoder: any Decoder) throws {
         let defaults = ClientConfig()
         let keys = try decoder.container(keyedBy: CodingKeys.self)
@@ -95,8 +105,10 @@ public struct ClientConfig: Codable, Sendable, Hashable {
         caFile = try keys.decodeIfPresent(String.self, forKey: .caFile)
     }
 
-    /// Reads `path`; relative store, key, session and status paths are taken relative to the file's directory,
-    /// so a configuration directory can be moved as a whole.
+    /// Reads `path`; relative store, key, session, status and CA paths are taken relative to the file's
+    /// directory, so a configuration directory can be moved as a whole.
+    /// - Throws: `ClientError` `.configuration` when the file cannot be read or decoded, or `caFile`
+    ///   cannot be read.
     public static func load(path: String) throws -> ClientConfig {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
@@ -121,12 +133,15 @@ public struct ClientConfig: Codable, Sendable, Hashable {
         return config
     }
 
+    /// The daemon's backoff: `backoffBaseSeconds` and `backoffCapSeconds` in milliseconds, the base
+    /// raised to at least 1 ms and the cap to at least the base.
     public var backoff: Backoff {
         Backoff(baseMilliseconds: max(Int64(backoffBaseSeconds * 1_000), 1),
                 capMilliseconds: max(Int64(backoffCapSeconds * 1_000), max(Int64(backoffBaseSeconds * 1_000), 1)))
     }
 
-    /// The store's key settings. - Throws: `.configuration` for scrypt parameters scrypt refuses.
+    /// The store's key settings.
+    /// - Throws: `.configuration` for scrypt parameters scrypt refuses.
     public func storeKeys() throws -> StoreKeys {
         guard scryptRounds > 1, scryptRounds & (scryptRounds - 1) == 0, scryptBlockSize > 0, scryptParallelism > 0 else {
             throw ClientError(.configuration, "scryptRounds must be a power of two above 1, scryptBlockSize and scryptParallelism positive")
@@ -136,5 +151,6 @@ public struct ClientConfig: Codable, Sendable, Hashable {
                          legacyKeyFile: keyFile)
     }
 
+    /// `logLevel` as a swift-log level; `.info` for a name swift-log does not know.
     public var loggerLevel: Logger.Level { Logger.Level(rawValue: logLevel) ?? .info }
 }

@@ -7,6 +7,8 @@ import FieldSyncCore
 /// write the server rejected leaves the terminal's own counter above the server's (the store keeps it,
 /// so that no dot is ever issued twice), and that counter alone may be ahead.
 public enum ConvergenceCheck {
+    /// Whether `local`, the copy of terminal `replica`, agrees with `server`: same id, type, schema version
+    /// and fields, and the same counter for every replica but `replica`, whose own may be ahead locally.
     public static func agrees(local: RecordState, server: RecordState, terminal replica: ReplicaID) -> Bool {
         guard local.id == server.id, local.type == server.type, local.schemaVersion == server.schemaVersion,
               local.fields == server.fields else { return false }

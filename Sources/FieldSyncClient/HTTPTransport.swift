@@ -7,12 +7,16 @@ import FoundationNetworking
 /// Protocol v1 over HTTP with URLSession (libcurl on Linux): gzip'd JSON bodies, a timeout, and
 /// typed errors from the server's error bodies.
 public final class HTTPTransport: SyncTransport {
+    /// The server's base URL; the `v1/...` paths are appended to it.
     public let baseURL: URL
     private let session: URLSession
     private let compressAbove: Int
     private let pinned: PinnedCurlExchange?
 
+    /// A transport to `baseURL`. Opens no connection until the first request.
+    ///
     /// - Parameters:
+    ///   - baseURL: the server's base URL (ClientConfig `serverURL`), http or https.
     ///   - timeout: seconds for one request, including a large pull page.
     ///   - compressAbove: request bodies larger than this many bytes are sent gzip'd.
     ///   - pinnedCA: a PEM file of the one CA to trust for `https` (ClientConfig `caFile`); the
@@ -30,14 +34,27 @@ public final class HTTPTransport: SyncTransport {
 
     deinit { session.invalidateAndCancel() }
 
+    /// `POST /v1/enroll`, without a credential.
+    /// - Throws: `ClientError` `.unreachable` when no answer came (the server may still have acted on
+    ///   the request), `.configuration` for a redirect (never followed), `.server` for an error answer
+    ///   (`protocolError` and `httpStatus` set), `.malformedResponse` for an answer that does not read.
     public func enroll(_ request: EnrollRequest) async throws(ClientError) -> EnrollResponse {
         try await post("v1/enroll", request, credential: nil)
     }
 
+    /// `POST /v1/sync` with `Authorization: Bearer <credential>`. A `revoked` answer is thrown as
+    /// `.server` as it came: only the engine, which holds the credential, checks its proof and wipes.
+    /// - Throws: `ClientError` `.unreachable` when no answer came (the server may still have acted on
+    ///   the request), `.configuration` for a redirect (never followed), `.server` for an error answer
+    ///   (`protocolError` and `httpStatus` set), `.malformedResponse` for an answer that does not read.
     public func sync(_ request: SyncRequest, credential: String) async throws(ClientError) -> SyncResponse {
         try await post("v1/sync", request, credential: credential)
     }
 
+    /// `POST /v1/lease` with `Authorization: Bearer <credential>`.
+    /// - Throws: `ClientError` `.unreachable` when no answer came (the server may still have acted on
+    ///   the request), `.configuration` for a redirect (never followed), `.server` for an error answer
+    ///   (`protocolError` and `httpStatus` set), `.malformedResponse` for an answer that does not read.
     public func lease(_ request: LeaseRequest, credential: String) async throws(ClientError) -> LeaseResponse {
         try await post("v1/lease", request, credential: credential)
     }

@@ -19,13 +19,16 @@ import Synchronization
 /// `locked` in its status, and tries again every `lockedPoll`, so a sign-in is picked up within it.
 /// Nothing is lost meanwhile: the outbox stays in the store.
 public final class SyncDaemon: Service, Sendable {
+    /// How often the daemon syncs, and how long it waits after failures and while locked.
     public struct Timing: Sendable {
         /// Sync at least this often while nothing changes locally.
         public var interval: Duration
+        /// The wait after a failed round.
         public var backoff: Backoff
         /// How often a locked daemon looks for a sign-in.
         public var lockedPoll: Duration
 
+        /// A timing as given; a locked daemon looks for a sign-in every 2 s by default.
         public init(interval: Duration, backoff: Backoff, lockedPoll: Duration = .seconds(2)) {
             self.interval = interval
             self.backoff = backoff
@@ -51,6 +54,16 @@ public final class SyncDaemon: Service, Sendable {
     private let wake: AsyncStream<Void>.Continuation
     private let stopping = Mutex(false)
 
+    /// A daemon that runs `round` on the schedule of `timing`.
+    ///
+    /// - Parameters:
+    ///   - round: one sync round; `StoreError.locked` means nobody is signed in, not a failure.
+    ///   - snapshot: the store's counts for the status file; when it throws, the last status is kept.
+    ///   - statusFile: where the status goes after every round; nil: nowhere.
+    ///   - timing: the interval, the backoff and the locked poll.
+    ///   - logger: where rounds, failures and the audit-checkpoint warning are logged.
+    ///   - sleep: the wait (injected so tests run at once and see the schedule).
+    ///   - now: wall time in milliseconds since 1970, for the status file's times.
     public init(round: @escaping Round, snapshot: @escaping Snapshot, statusFile: String?, timing: Timing,
                 logger: Logger, sleep: @escaping Sleep = { try await Task.sleep(for: $0) },
                 now: @escaping @Sendable () -> Int64 = { WallClock.milliseconds(Date()) }) {
@@ -76,6 +89,10 @@ public final class SyncDaemon: Service, Sendable {
 
     private var isStopping: Bool { stopping.withLock { $0 } }
 
+    /// Runs rounds until `stop()` or graceful shutdown (then returns after the round in flight), or a
+    /// revocation (returns, the store wiped). Every other failure but the two below is retried with
+    /// backoff, never thrown.
+    /// - Throws: `ClientError` `.notEnrolled` or `.configuration`, after writing `stopped` to the status file.
     public func run() async throws {
         try await withGracefulShutdownHandler {
             try await loop()

@@ -5,23 +5,36 @@ import FieldSyncStore
 /// combined round trips. Safe to interrupt anywhere: pushes are idempotent (a re-pushed state joins to
 /// the same server state) and a page and its cursor are stored together.
 public struct SyncEngine: Sendable {
+    /// What one `syncUntilCaughtUp(progress:)` did, for logs and the status file.
     public struct Report: Sendable, Hashable, Codable {
+        /// `/v1/sync` exchanges answered.
         public var roundTrips = 0
+        /// Record states pushed (a resent batch counts again).
         public var pushed = 0
+        /// Pushed states the server accepted.
         public var accepted = 0
+        /// Pushed states the server rejected (kept in the store's rejected changes).
         public var rejected = 0
+        /// Record states pulled (a record pulled on two pages counts twice).
         public var pulled = 0
+        /// Records that began to wait for a person during this sync.
         public var conflicted: [RecordID] = []
+        /// Whether a new block of receipt numbers was leased at the end.
         public var leaseRenewed = false
         /// Why the server's audit checkpoint was not kept this sync, if it was not (SPEC §8.7).
         public var auditCheckpointProblem: AuditCheckpointProblem?
 
+        /// A report of nothing done.
         public init() {}
     }
 
+    /// The terminal's store: the outbox, the cursor, the clock and the lease.
     public let store: any SyncEngineStore
+    /// How the engine reaches the server.
     public let transport: any SyncTransport
+    /// Most records per push batch (then cut to `maxBatchBytes`).
     public var batchSize: Int
+    /// Records per pull page asked for.
     public var pageSize: Int
     /// Fresh batch ids (UUIDs in production; injected for deterministic tests).
     public var makeBatchID: @Sendable () -> String
@@ -31,6 +44,8 @@ public struct SyncEngine: Sendable {
     /// Guards against a server or store bug that would otherwise loop forever.
     public var maxRoundTrips = 100_000
 
+    /// An engine over `store` and `transport`. Traps (precondition) unless `batchSize` and `pageSize`
+    /// are positive.
     public init(store: any SyncEngineStore, transport: any SyncTransport, batchSize: Int = 500, pageSize: Int = 1_000,
                 makeBatchID: @escaping @Sendable () -> String) {
         precondition(batchSize > 0 && pageSize > 0)
@@ -56,7 +71,9 @@ public struct SyncEngine: Sendable {
         do { return .success(try await body()) } catch { return .failure(error) }
     }
 
-    /// Exchanges a one-time enrollment token for this terminal's identity, credential and first lease.
+    /// Exchanges a one-time enrollment token for this terminal's identity, credential and first lease,
+    /// and stores them with the server's audit key and clock.
+    /// - Throws: the transport's `ClientError` (nothing stored), or the store's error (e.g. `.alreadyEnrolled`).
     public func enroll(token: String, deviceName: String) async throws -> EnrollResponse {
         let response = try await transport.enroll(EnrollRequest(token: token, deviceName: deviceName))
         try store.saveEnrollment(response)
@@ -65,7 +82,15 @@ public struct SyncEngine: Sendable {
         return response
     }
 
-    /// Syncs until the outbox is empty and the pull is caught up. `progress` sees the running report.
+    /// Syncs until the outbox is empty and the pull is caught up, then renews the receipt lease when it
+    /// runs low. `progress` sees the running report after every round trip. Safe to call again after
+    /// any failure: an unanswered batch is resent as it was.
+    /// - Throws: `ClientError` `.notEnrolled`; `.revoked` after a revocation whose proof verified (the
+    ///   store is wiped); `.server` for any other error answer, a wipe request that does not prove its
+    ///   origin included (nothing is wiped); `.unreachable`; `.configuration` for a redirect;
+    ///   `.malformedResponse`, also when the server leaves a pushed record unanswered or the sync does
+    ///   not converge in `maxRoundTrips`. The store's errors as they come (`StoreError.locked` while
+    ///   nobody is signed in).
     @discardableResult
     public func syncUntilCaughtUp(progress: (@Sendable (Report) -> Void)? = nil) async throws -> Report {
         guard let credential = try store.deviceCredential() else {

@@ -6,6 +6,8 @@ import FieldSyncStore
 public protocol SyncEngineStore: Sendable {
     /// The device credential from enrollment, or nil before enrollment.
     func deviceCredential() throws -> String?
+    /// Stores what enrollment returned: identity, credential, first lease, clock correction.
+    /// Throws when the store is enrolled already (a replica id is never replaced).
     func saveEnrollment(_ response: EnrollResponse) throws
     /// States of records with local writes the server has not acknowledged, at most `limit`.
     func pendingPush(limit: Int) throws -> [RecordState]
@@ -26,6 +28,7 @@ public protocol SyncEngineStore: Sendable {
     func observeServerTime(_ serverWall: Int64) throws
     /// Whether the receipt-number lease is running low (or exhausted).
     func leaseRunningLow() throws -> Bool
+    /// Saves a leased block of receipt numbers; saving the same block again changes nothing.
     func saveLease(_ lease: ReceiptLease) throws
     /// Destroys the data and the key (revoked device).
     func wipe() throws

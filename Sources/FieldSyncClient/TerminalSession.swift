@@ -9,10 +9,18 @@ import Foundation
 /// `fieldsync officer login`), or `.locked` for the daemon, which follows sign-ins and sign-outs with
 /// `TerminalStore.refreshSession()` before each round.
 public struct TerminalSession: Sendable {
+    /// The configuration the session was built from.
     public let config: ClientConfig
+    /// The terminal's store, opened with the access given to `init`.
     public let store: TerminalStore
+    /// The engine that syncs `store` over the transport.
     public let engine: SyncEngine
 
+    /// Opens the store at `config.storePath` with `access` and builds the engine over `transport`, by
+    /// default an `HTTPTransport` to `serverURL` (pinned to `caFile` when set). Batch and page sizes below
+    /// 1 are taken as 1. Does not touch the network.
+    /// - Throws: `ClientError` `.configuration` for a `serverURL` that is not http(s) or a bad scrypt
+    ///   cost; the store's `StoreError` (`.noStore`, `.locked`, `.wrongPassphrase`, ...).
     public init(config: ClientConfig, access: StoreAccess = .session, transport: (any SyncTransport)? = nil) throws {
         guard let url = URL(string: config.serverURL), url.scheme == "http" || url.scheme == "https" else {
             throw ClientError(.configuration, "serverURL '\(config.serverURL)' is not an http(s) URL")

@@ -16,9 +16,13 @@ public struct AppliedPage: Hashable, Sendable {
     /// The checkpoint now stored.
     public var cursor: String
 
+    /// A pulled record that was not stored, and why.
     public struct SkippedRecord: Hashable, Sendable {
+        /// The record's id.
         public var id: RecordID
+        /// The type the pulled state claims.
         public var type: RecordType
+        /// Why it was not stored (`unknownRecordType`, `unsupportedSchemaVersion`, `malformedState`, ...).
         public var rejection: Rejection
     }
 }

@@ -3,21 +3,35 @@ import FieldSyncCore
 /// The values of a new household visit (家戶訪查). Codes are those of `HouseholdVisitVocabulary`;
 /// the core rejects any other. Subject name, national ID and phone are sealed at rest.
 public struct NewHouseholdVisit: Hashable, Sendable {
+    /// The beat the household lies in: a scope field (it decides which terminals see the visit).
+    /// Never changes.
     public var beat: UnitID
+    /// The household's reference, 1-64 bytes. Never changes.
     public var household: String
+    /// The beat officer responsible for the visit. Never changes.
     public var officer: OfficerID
+    /// One of `HouseholdVisitVocabulary.subjectCategories`.
     public var subjectCategory: String
+    /// One of `HouseholdVisitVocabulary.visitKinds`.
     public var visitKind: String
     /// Milliseconds since 1970.
     public var visitedAt: Int64
+    /// One of `HouseholdVisitVocabulary.outcomes`, or nil when not recorded yet.
     public var outcome: String?
+    /// 1 (low) to 3 (high), or nil.
     public var riskLevel: Int64?
+    /// 1-200 bytes; sealed at rest.
     public var subjectName: String?
+    /// A national ID or resident certificate number (a letter, then 9 characters); sealed at rest.
     public var subjectNationalID: String?
+    /// 6-20 of digits, spaces, `+`, `-`, `(`, `)`; sealed at rest.
     public var subjectPhone: String?
+    /// Codes of `HouseholdVisitVocabulary.followUps`, each added to the `followUps` set.
     public var followUps: [String]
+    /// The first entry of the `notes` log (1-4,000 bytes), or nil for none.
     public var note: String?
 
+    /// The values as given; nothing is checked until the store creates the record.
     public init(beat: UnitID, household: String, officer: OfficerID, subjectCategory: String, visitKind: String,
                 visitedAt: Int64, outcome: String? = nil, riskLevel: Int64? = nil, subjectName: String? = nil,
                 subjectNationalID: String? = nil, subjectPhone: String? = nil, followUps: [String] = [],

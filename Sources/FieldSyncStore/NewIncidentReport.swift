@@ -6,6 +6,7 @@ import FieldSyncCore
 public struct NewIncidentReport: Hashable, Sendable {
     /// Milliseconds since 1970.
     public var receivedAt: Int64
+    /// The unit that took the report: a scope field. Never changes.
     public var receivingUnit: UnitID
     /// Defaults to the receiving unit.
     public var jurisdictionUnit: UnitID?
@@ -13,12 +14,18 @@ public struct NewIncidentReport: Hashable, Sendable {
     public var category: String
     /// `minor`, `ordinary` or `major`.
     public var severity: String
+    /// The reporter's account, 1-20,000 bytes. A `manual` field: concurrent edits wait for a person.
     public var narrative: String
+    /// 1-200 bytes; sealed at rest.
     public var reporterName: String?
+    /// A national ID or resident certificate number; sealed at rest.
     public var reporterNationalID: String?
+    /// How to reach the reporter, 1-200 bytes; sealed at rest.
     public var reporterContact: String?
+    /// Where it happened, 1-300 bytes of free text.
     public var location: String?
 
+    /// The values as given; nothing is checked until the store creates the record.
     public init(receivedAt: Int64, receivingUnit: UnitID, jurisdictionUnit: UnitID? = nil, category: String,
                 severity: String, narrative: String, reporterName: String? = nil, reporterNationalID: String? = nil,
                 reporterContact: String? = nil, location: String? = nil) {

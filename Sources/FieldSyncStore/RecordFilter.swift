@@ -4,6 +4,7 @@ import GRDB
 /// Which records `records(_:)` and `observeRecords(_:)` return. Empty criteria match everything;
 /// given criteria must all hold. Results are ordered by last update, newest first.
 public struct RecordFilter: Hashable, Sendable {
+    /// Record types to include; empty: every type.
     public var types: Set<RecordType>
     /// Records any of whose scope units (beat, unit, receiving or jurisdiction unit) lies within this unit.
     public var unit: UnitID?
@@ -17,8 +18,10 @@ public struct RecordFilter: Hashable, Sendable {
     public var conflictedOnly: Bool
     /// Only records with local writes not yet acknowledged.
     public var pendingPushOnly: Bool
+    /// At most this many records (the newest); nil: all.
     public var limit: Int?
 
+    /// A filter; every criterion left out matches everything.
     public init(types: Set<RecordType> = [], unit: UnitID? = nil, statuses: Set<String> = [], updated: Range<Int64>? = nil,
                 created: Range<Int64>? = nil, conflictedOnly: Bool = false, pendingPushOnly: Bool = false, limit: Int? = nil) {
         self.types = types
@@ -31,6 +34,7 @@ public struct RecordFilter: Hashable, Sendable {
         self.limit = limit
     }
 
+    /// Every record.
     public static let all = RecordFilter()
 
     /// The WHERE clause and its arguments.

@@ -3,12 +3,14 @@ import FieldSyncCore
 /// Who opens a terminal store, and so where its data key comes from.
 public enum StoreAccess: Sendable {
     /// A new store, with `officer` as the first who may unlock it (a v3 store at the path is sealed
-    /// instead, with `StoreKeys.legacyKeyFile`). - Throws `.alreadyExists` when the store has a keyring.
+    /// instead, with `StoreKeys.legacyKeyFile`).
+    /// - Throws: `.alreadyExists` when the store has a keyring.
     case create(officer: OfficerID, passphrase: String)
     /// An officer signs in: scrypt turns the passphrase into the key that unwraps the data key.
     case signIn(officer: OfficerID, passphrase: String)
     /// The session a signed-in officer left in `StoreKeys.sessionDirectory` (another process of the
-    /// terminal signed in). - Throws `.locked` when nobody is signed in.
+    /// terminal signed in).
+    /// - Throws: `.locked` when nobody is signed in.
     case session
     /// No key (the daemon while nobody is signed in): only `refreshSession()` and `signIn` work until
     /// an officer signs in; every other call throws `.locked`.
@@ -26,6 +28,7 @@ public struct StoreKeys: Sendable, Hashable {
     /// A v3 store's old key file: read once, to seal that store at rest, then destroyed.
     public var legacyKeyFile: String?
 
+    /// Settings as given. The defaults keep sessions in this process and use the `standard` cost.
     public init(sessionDirectory: String? = nil, cost: KeyDerivationCost = .standard, legacyKeyFile: String? = nil) {
         self.sessionDirectory = sessionDirectory
         self.cost = cost

@@ -7,9 +7,14 @@ import GRDB
 /// Invalid writes are not operating failures: they throw the core's `Rejection` unchanged, so the
 /// caller sees the same reason the server would give.
 public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// A kind of failure, to compare with the constants below (`error.code == .locked`). Later
+    /// versions may add codes.
     public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The code's name, e.g. `wrongPassphrase`.
         public let rawValue: String
+        /// Any code; the store throws only those below.
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// The code's name.
         public var description: String { rawValue }
 
         /// The file was written by a newer version of FieldSync; it was left untouched.
@@ -60,18 +65,21 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let io = Code(rawValue: "io")
     }
 
+    /// What kind of failure: the code to switch on.
     public var code: Code
     /// What went wrong and, where it helps, what to do.
     public var message: String
     /// The underlying failure, described (GRDB or Foundation errors are not `Hashable`).
     public var underlying: String?
 
+    /// An error of `code`; `underlying` is kept as its description only.
     public init(_ code: Code, _ message: String, underlying: (any Error)? = nil) {
         self.code = code
         self.message = message
         self.underlying = underlying.map { String(describing: $0) }
     }
 
+    /// `code: message`, then the underlying failure in parentheses when there is one.
     public var description: String {
         underlying.map { "\(code): \(message) (\($0))" } ?? "\(code): \(message)"
     }

@@ -9,13 +9,19 @@ import GRDB
 /// chain against. A checkpoint that does not verify, or that goes backwards, is not kept: it is reported
 /// and remembered as a warning, and sync goes on.
 extension TerminalStore {
-    /// The server's checkpoint key (raw 32-byte Ed25519 public key, base64), kept from enrollment.
+    /// Keeps the server's checkpoint key (raw 32-byte Ed25519 public key, base64) from enrollment.
+    /// Replaces any key kept before, so call it at enrollment only: SPEC §8.7 has a terminal accept no
+    /// key from a later message. Needs no sign-in.
+    /// - Throws: `StoreError` `.wiped`, `.diskFull`, `.io`.
     public func saveAuditPublicKey(_ publicKey: String) throws {
         try writing("saving the server's audit key") { db in
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('auditPublicKey', ?)", arguments: [publicKey])
         }
     }
 
+    /// The server's checkpoint key kept from enrollment, nil when the server signed none (or before
+    /// enrollment). Needs no sign-in.
+    /// - Throws: `StoreError` `.wiped`, `.io`.
     public var auditPublicKey: String? {
         get throws { try reading("reading the server's audit key") { db in try Self.meta("auditPublicKey", db) } }
     }
@@ -101,6 +107,7 @@ public enum AuditCheckpointOutcome: Hashable, Sendable {
     case refused(AuditCheckpointProblem)
 }
 
+/// Why a checkpoint was refused; the raw value is what `fieldsync status` and logs show.
 public enum AuditCheckpointProblem: String, Hashable, Sendable, Codable {
     /// The terminal has no server key (enrolled before the server signed checkpoints).
     case noKey
@@ -114,7 +121,9 @@ public enum AuditCheckpointProblem: String, Hashable, Sendable, Codable {
 
 /// A refused checkpoint, kept for `fieldsync status` and for whoever investigates.
 public struct AuditCheckpointWarning: Hashable, Sendable, Codable {
+    /// Why it was refused.
     public var problem: AuditCheckpointProblem
+    /// The refused checkpoint, as the server sent it.
     public var checkpoint: AuditCheckpoint
     /// The checkpoint kept when it was refused.
     public var kept: AuditCheckpoint?

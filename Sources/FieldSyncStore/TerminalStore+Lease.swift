@@ -39,6 +39,8 @@ extension TerminalStore {
         return lease.receiptNumber(number)
     }
 
+    /// How many receipt numbers are left, whether to ask for more, and the next one. Needs no sign-in.
+    /// - Throws: `StoreError` `.wiped`, `.io`.
     public var leaseStatus: LeaseStatus {
         get throws {
             try reading("reading the receipt lease") { db in

@@ -154,7 +154,8 @@ extension TerminalStore {
 
     /// Lets `officer` unlock this terminal with `passphrase`: the data key, which only a signed-in
     /// officer holds, is wrapped for them. Provisioning is by an officer of the terminal, never from
-    /// the disk alone. - Throws: `.locked`, `.alreadyExists`.
+    /// the disk alone.
+    /// - Throws: `.locked`, `.alreadyExists`.
     public func addOfficer(_ officer: OfficerID, passphrase: String) throws {
         try checkNotWiped()
         guard let current = unlocked.withLock({ $0 }) else {

@@ -9,6 +9,8 @@ extension TerminalStore {
         try readingContent("reading \(id)") { db in try fetchRecord(id, db)?.record }
     }
 
+    /// The records matching `filter`, newest update first (then by id), at most `filter.limit`.
+    /// - Throws: `StoreError` `.locked`, `.wiped`, `.corrupted` (a row that does not open), `.io`.
     public func records(_ filter: RecordFilter = .all) throws -> [StoredRecord] {
         try readingContent("listing records") { db in try fetchRecords(filter, db) }
     }

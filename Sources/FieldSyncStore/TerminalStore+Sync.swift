@@ -11,7 +11,8 @@ import GRDB
 extension TerminalStore {
     // MARK: - Identity
 
-    /// The enrolled identity, or nil before enrollment. - Throws: `.locked` (the credential is sealed).
+    /// The enrolled identity, or nil before enrollment.
+    /// - Throws: `.locked` (the credential is sealed).
     public var identity: StoreIdentity? {
         get throws {
             _ = try cipher

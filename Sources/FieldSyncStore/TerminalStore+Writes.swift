@@ -7,11 +7,21 @@ import GRDB
 extension TerminalStore {
     // MARK: - Creating
 
+    /// Stores a new patrol sign-in, written by `author`.
+    /// - Returns: the record as stored.
+    /// - Throws: the core's `Rejection` when the write breaks a rule (nothing is stored); `StoreError`
+    ///   `.locked`, `.wrongOfficer` (`author` is not the officer signed in), `.notEnrolled`, `.wiped`,
+    ///   `.diskFull`, `.io`.
     @discardableResult
     public func createPatrolSignIn(_ signIn: NewPatrolSignIn, by author: OfficerID) throws -> StoredRecord {
         try create(.patrolSignIn, signIn.operations, by: author)
     }
 
+    /// Stores a new household visit (in `draft`), written by `author`.
+    /// - Returns: the record as stored.
+    /// - Throws: the core's `Rejection` when the write breaks a rule (nothing is stored); `StoreError`
+    ///   `.locked`, `.wrongOfficer` (`author` is not the officer signed in), `.notEnrolled`, `.wiped`,
+    ///   `.diskFull`, `.io`.
     @discardableResult
     public func createHouseholdVisit(_ visit: NewHouseholdVisit, by author: OfficerID) throws -> StoredRecord {
         try create(.householdVisit, visit.operations, by: author)
@@ -71,11 +81,23 @@ extension TerminalStore {
         }
     }
 
+    /// Adds `element` to the add-wins set `field` (e.g. `evidence`, `followUps`); for an element already
+    /// held, the new write replaces the copies this terminal has seen.
+    /// - Returns: the record as stored.
+    /// - Throws: the core's `Rejection` when the write breaks a rule (nothing is stored); `StoreError`
+    ///   `.notFound` (no record `id`), `.locked`, `.wrongOfficer` (`author` is not the officer signed
+    ///   in), `.notEnrolled`, `.wiped`, `.diskFull`, `.io`.
     @discardableResult
     public func addElement(_ element: FieldValue, to field: String, of id: RecordID, by author: OfficerID) throws -> StoredRecord {
         try edit(id, [.add(field, element)], by: author)
     }
 
+    /// Removes every copy of `element` this terminal holds from the add-wins set `field`; a concurrent
+    /// add elsewhere survives.
+    /// - Returns: the record as stored.
+    /// - Throws: the core's `Rejection` when the write breaks a rule (nothing is stored); `StoreError`
+    ///   `.notFound` (no record `id`), `.locked`, `.wrongOfficer` (`author` is not the officer signed
+    ///   in), `.notEnrolled`, `.wiped`, `.diskFull`, `.io`.
     @discardableResult
     public func removeElement(_ element: FieldValue, from field: String, of id: RecordID, by author: OfficerID) throws -> StoredRecord {
         try edit(id, [.remove(field, element)], by: author)
@@ -89,6 +111,10 @@ extension TerminalStore {
         try transition(id, to: status.rawValue, of: .householdVisit, with: operations, by: author)
     }
 
+    /// Moves an incident report through its lifecycle; `with` carries what the new state requires (e.g.
+    /// `.set("voidReason", ...)` for `voided`). For `transferred`, use `transfer(_:to:reason:by:)`.
+    /// - Throws: `Rejection` `invalidValue` when `id` is not an incident report, `illegalTransition` when
+    ///   the step is not allowed; otherwise as `edit(_:_:by:)`.
     @discardableResult
     public func move(_ id: RecordID, to status: IncidentReportStatus, with operations: [FieldOperation] = [],
                      by author: OfficerID) throws -> StoredRecord {

@@ -21,10 +21,13 @@ import Synchronization
 /// Safe to share between tasks: SQLite serialises writers, and readers see committed snapshots while
 /// the sync engine writes.
 public final class TerminalStore: Sendable {
+    /// The database file; its WAL and SHM files lie beside it.
     public let path: String
     /// The officers' wrapped data keys (see `OfficerKeyring`).
     public let keyringPath: String
+    /// Where sessions live and the scrypt cost of officers added here.
     public let keys: StoreKeys
+    /// The record types this store can read and write.
     public let registry: SchemaRegistry
     let pool: DatabasePool
     let keyring: OfficerKeyring
@@ -50,9 +53,13 @@ public final class TerminalStore: Sendable {
     /// version.
     ///
     /// - Parameters:
+    ///   - path: the database file. Its directory is created 0700, or narrowed to 0700 when it is ours
+    ///     and not shared (`.insecurePermissions` otherwise).
     ///   - access: who opens it: a new store's first officer, an officer's sign-in, the terminal's
     ///     current session, or nobody (`.locked`, for the daemon: `refreshSession()` unlocks later).
     ///   - keys: where sessions live, the scrypt cost for new officers, a v3 store's old key file.
+    ///   - registry: the record types the store reads and writes.
+    ///   - leaseLowWater: receipt numbers left at or below which `leaseStatus` reports running low.
     ///   - now: physical time in milliseconds since 1970 (injected for tests and the simulator).
     ///   - makeID: new record ids.
     /// - Throws: `StoreError` `.noStore`, `.alreadyExists`, `.legacyStore`, `.unknownOfficer`,

@@ -12,6 +12,8 @@ public struct HybridLogicalClock: Sendable, Hashable {
     /// Milliseconds added to the injected physical time (server time minus local wall time, learned on sync).
     public var correction: Int64
 
+    /// A clock resuming from `last` (the persisted stamp). `maxForwardDrift` defaults to ten minutes;
+    /// traps when it is negative.
     public init(last: HLCTimestamp = .zero, maxForwardDrift: Int64 = 10 * 60 * 1000, correction: Int64 = 0) {
         precondition(maxForwardDrift >= 0)
         self.last = last

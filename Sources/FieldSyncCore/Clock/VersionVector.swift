@@ -5,20 +5,27 @@
 /// replica: records have one to three writers, where a linear scan beats hashing.
 /// On the wire: a JSON object `{"replica": counter}`.
 public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
+    /// One replica's counter.
     public struct Entry: Hashable, Sendable {
+        /// The replica.
         public var replica: ReplicaID
+        /// How many of its writes are integrated: writes `1...counter`. Never 0 in `entries`.
         public var counter: UInt64
     }
 
+    /// The non-zero counters, sorted by replica (byte order).
     public private(set) var entries: [Entry]
 
+    /// The empty context: no write integrated.
     public init() { entries = [] }
 
+    /// The vector of `counters`; zero counters are dropped.
     public init(_ counters: [ReplicaID: UInt64]) {
         entries = counters.filter { $0.value > 0 }.map { Entry(replica: $0.key, counter: $0.value) }
             .sorted { $0.replica < $1.replica }
     }
 
+    /// `replica`'s counter, 0 when it has none. Setting 0 removes the entry.
     public subscript(replica: ReplicaID) -> UInt64 {
         get {
             for entry in entries where entry.replica == replica { return entry.counter }
@@ -75,19 +82,24 @@ public struct VersionVector: Hashable, Sendable, CustomStringConvertible {
         other.entries.allSatisfy { self[$0.replica] >= $0.counter }
     }
 
+    /// True when no write is integrated.
     public var isEmpty: Bool { entries.isEmpty }
 
+    /// `{replica:counter, ...}` in replica order.
     public var description: String {
         "{" + entries.map { "\($0.replica.rawValue):\($0.counter)" }.joined(separator: ", ") + "}"
     }
 }
 
 extension VersionVector: Codable {
+    /// Decodes `{"replica": counter}`; zero counters are dropped.
+    /// - Throws: `DecodingError` for any other shape or a negative counter.
     public init(from decoder: any Decoder) throws {
         let raw = try decoder.singleValueContainer().decode([String: UInt64].self)
         self.init(Dictionary(uniqueKeysWithValues: raw.map { (ReplicaID($0.key), $0.value) }))
     }
 
+    /// Encodes `{"replica": counter}`.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(Dictionary(uniqueKeysWithValues: entries.map { ($0.replica.rawValue, $0.counter) }))

@@ -4,7 +4,9 @@
 /// backup or enrolled again gets a new id (see Protocol/SPEC.md, "Replica ids"), because reusing an id
 /// could issue a dot that already names a different write.
 public struct ReplicaID: StringIdentifier {
+    /// The id, exactly as the server issued it.
     public let rawValue: String
+    /// Wraps `rawValue` as it is, without checking it: see `isWellFormed`.
     public init(rawValue: String) { self.rawValue = rawValue }
 
     /// Whether the id follows the protocol's rules: 1-64 bytes of `[A-Za-z0-9._-]`.

@@ -2,10 +2,14 @@
 /// `KH` (bureau), `KH.P03` (precinct), `KH.P03.S012` (station), `KH.P03.S012.B0456` (beat).
 /// Brigades sit beside precincts (`KH.CIB`). Scopes are units: a unit covers itself and everything below.
 public struct UnitID: StringIdentifier {
+    /// The dotted code, e.g. `KH.P03.S012`.
     public let rawValue: String
 
+    /// Wraps `rawValue` as it is, without checking it: see `isWellFormed`.
     public init(rawValue: String) { self.rawValue = rawValue }
 
+    /// The codes from the bureau down (`KH`, `P03`, `S012`), empty components kept, so a malformed id
+    /// such as `KH..P03` shows as such.
     public var components: [Substring] { rawValue.split(separator: ".", omittingEmptySubsequences: false) }
 
     /// The unit one level up, or nil for a bureau.

@@ -1,14 +1,19 @@
 /// For one record: which fields hold concurrent values, who wrote each, which policy applies and
 /// what it decided. This is what `fieldsync conflicts show` prints.
 public struct ConflictDescription: Hashable, Sendable, Codable {
+    /// One field holding concurrent values.
     public struct Field: Hashable, Sendable, Codable {
+        /// The field's name.
         public var name: String
+        /// The field's merge policy, by `MergePolicy.name`.
         public var policy: String
         /// The competing values, in write order (stamp, then dot).
         public var candidates: [FieldEntry]
+        /// What the policy made of the candidates.
         public var decision: Decision
     }
 
+    /// A policy's verdict on one field's concurrent values.
     public enum Decision: Hashable, Sendable, Codable {
         /// The policy chose `winner`; `rule` says how, in words.
         case decided(winner: Dot, rule: String)
@@ -16,8 +21,11 @@ public struct ConflictDescription: Hashable, Sendable, Codable {
         case needsPerson
     }
 
+    /// The record's type.
     public var type: RecordType
+    /// The record's id.
     public var id: RecordID
+    /// The fields holding concurrent values, in schema order; never empty.
     public var fields: [Field]
 
     /// True when at least one field waits for a person.

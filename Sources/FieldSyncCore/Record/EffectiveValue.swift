@@ -9,6 +9,7 @@ public enum EffectiveValue: Hashable, Sendable {
     /// The entries of an append log, ordered by stamp then dot.
     case log([FieldEntry])
 
+    /// The value of `.value`, nil for the other cases.
     public var singleValue: FieldValue? { if case .value(let value) = self { value } else { nil } }
 }
 

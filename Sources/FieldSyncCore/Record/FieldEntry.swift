@@ -2,11 +2,16 @@
 /// the officer who made it (the dot's replica names the device).
 /// On the wire: `{"dot": ["T1", 3], "stamp": [wall, logical], "by": "badge", "value": ...}`.
 public struct FieldEntry: Hashable, Sendable, Codable {
+    /// The write that produced the value (`by`'s device is `dot.replica`). Unique within a field.
     public var dot: Dot
+    /// The write's hybrid-clock stamp; orders concurrent values for last-writer-wins.
     public var stamp: HLCTimestamp
+    /// The officer who made the write (`by` on the wire).
     public var author: OfficerID
+    /// The value written.
     public var value: FieldValue
 
+    /// An entry as given; the core checks it only when a state holding it is validated.
     public init(dot: Dot, stamp: HLCTimestamp, author: OfficerID, value: FieldValue) {
         self.dot = dot
         self.stamp = stamp

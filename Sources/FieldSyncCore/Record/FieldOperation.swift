@@ -12,6 +12,7 @@ public enum FieldOperation: Hashable, Sendable {
     /// Append an entry to an append log.
     case append(String, FieldValue)
 
+    /// The name of the field the operation changes.
     public var field: String {
         switch self {
         case .set(let field, _), .clear(let field), .add(let field, _), .remove(let field, _), .append(let field, _): field
@@ -21,10 +22,14 @@ public enum FieldOperation: Hashable, Sendable {
 
 /// Who makes a write, from which replica, at which hybrid-clock stamp.
 public struct WriteOrigin: Hashable, Sendable {
+    /// The replica whose next dot the write takes: the terminal's own id.
     public var replica: ReplicaID
+    /// The officer the write is attributed to.
     public var author: OfficerID
+    /// The write's stamp, from the replica's `HybridLogicalClock.tick(now:)`.
     public var stamp: HLCTimestamp
 
+    /// An origin as given: the core does not check that `author` is signed in (the store does).
     public init(replica: ReplicaID, author: OfficerID, stamp: HLCTimestamp) {
         self.replica = replica
         self.author = author

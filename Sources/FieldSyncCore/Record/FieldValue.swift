@@ -3,16 +3,26 @@
 /// two replicas always agree on whether two values are equal. There is no null: an absent value is an
 /// empty field.
 public enum FieldValue: Hashable, Sendable {
+    /// A JSON string.
     case string(String)
+    /// A JSON integer in Int64's range.
     case int(Int64)
+    /// A JSON boolean.
     case bool(Bool)
+    /// A JSON array.
     case list([FieldValue])
+    /// A JSON object; member order carries no meaning.
     case object([String: FieldValue])
 
+    /// The string, or nil for any other case.
     public var stringValue: String? { if case .string(let value) = self { value } else { nil } }
+    /// The integer, or nil for any other case.
     public var intValue: Int64? { if case .int(let value) = self { value } else { nil } }
+    /// The boolean, or nil for any other case.
     public var boolValue: Bool? { if case .bool(let value) = self { value } else { nil } }
+    /// The items, or nil for any other case.
     public var listValue: [FieldValue]? { if case .list(let value) = self { value } else { nil } }
+    /// The members, or nil for any other case.
     public var objectValue: [String: FieldValue]? { if case .object(let value) = self { value } else { nil } }
 
     /// Nesting depth: 1 for a scalar. The wire decoder refuses values deeper than `maxDepth`.
@@ -24,16 +34,24 @@ public enum FieldValue: Hashable, Sendable {
         }
     }
 
+    /// The deepest nesting the protocol allows (8): `init(from:)` refuses deeper values.
     public static let maxDepth = 8
 }
 
 extension FieldValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral {
+    /// `.string(value)`.
     public init(stringLiteral value: String) { self = .string(value) }
+    /// `.int(value)`.
     public init(integerLiteral value: Int64) { self = .int(value) }
+    /// `.bool(value)`.
     public init(booleanLiteral value: Bool) { self = .bool(value) }
 }
 
 extension FieldValue: Codable {
+    /// Decodes a bare JSON value into its case.
+    ///
+    /// - Throws: `DecodingError.dataCorrupted` for null, a number that does not decode as an Int64, or a
+    ///   value nested deeper than `maxDepth`.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         // Strings first: they are most values, and each failed attempt costs a thrown error.
@@ -56,6 +74,7 @@ extension FieldValue: Codable {
         }
     }
 
+    /// Encodes the bare JSON value, with no case tag.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
@@ -69,6 +88,7 @@ extension FieldValue: Codable {
 }
 
 extension FieldValue: CustomStringConvertible {
+    /// For people, not for the wire: strings unquoted, object members sorted by name.
     public var description: String {
         switch self {
         case .string(let value): value

@@ -6,6 +6,8 @@ extension RecordSchema {
     /// Returns the joined state to store, or the rejection that leaves the stored state untouched.
     ///
     /// - Parameters:
+    ///   - incoming: the pushed state.
+    ///   - current: the stored state, or nil when the record is new here.
     ///   - writer: the replica that pushed; new writes must be its own (`foreignDot` otherwise).
     ///   - latestAllowedWall: new writes stamped later than this are refused (`clockSkew`).
     public func admit(_ incoming: RecordState, onto current: RecordState?, writer: ReplicaID?,

@@ -4,12 +4,19 @@
 /// dot is covered by `context`; within a field, entries are sorted by dot and no dot repeats; empty fields
 /// are absent. With these, two states that have integrated the same writes are equal with `==`.
 public struct RecordState: Hashable, Sendable {
+    /// The record's type; never changes.
     public var type: RecordType
+    /// The record's identity; never changes.
     public var id: RecordID
+    /// The schema version the state is written in: a write sets its schema's `version`, a join keeps the higher.
     public var schemaVersion: Int
+    /// Every write integrated so far (`vv` on the wire), values kept or dropped.
     public var context: VersionVector
+    /// Per field, the concurrent values still held.
     public var fields: RecordFields
 
+    /// A state as given, unchecked: see `RecordSchema.wellFormednessProblem(of:)` for the invariants.
+    /// New records come from `RecordSchema.create(id:_:origin:)`.
     public init(type: RecordType, id: RecordID, schemaVersion: Int, context: VersionVector = VersionVector(),
                 fields: RecordFields = RecordFields()) {
         self.type = type
@@ -19,6 +26,7 @@ public struct RecordState: Hashable, Sendable {
         self.fields = fields
     }
 
+    /// The entries of `field` (sorted by dot in a well-formed state); empty when the field is absent.
     public func entries(_ field: String) -> [FieldEntry] { fields[field] ?? [] }
 
     /// Every write seen in the state (the dots of all values still held), in dot order.

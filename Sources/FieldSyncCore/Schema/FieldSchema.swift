@@ -1,7 +1,10 @@
 /// One field of a record type: its value kind, merge policy and handling rules.
 public struct FieldSchema: Sendable, Hashable {
+    /// The field's name on the wire, unique within its record type (ASCII: names compare by bytes).
     public let name: String
+    /// What each new value must be (`invalidValue` otherwise).
     public let kind: ValueKind
+    /// How concurrent values decide the effective value, and which operations apply.
     public let policy: MergePolicy
     /// Must hold a value from creation on.
     public let required: Bool
@@ -15,6 +18,7 @@ public struct FieldSchema: Sendable, Hashable {
     /// (a jurisdiction moves only with a transfer-log entry).
     public let changeLoggedIn: String?
 
+    /// A field declaration; the flags default to off. `RecordSchema.init` checks names are unique.
     public init(_ name: String, _ kind: ValueKind, _ policy: MergePolicy, required: Bool = false,
                 sensitive: Bool = false, addendum: Bool = false, scope: Bool = false,
                 changeLoggedIn: String? = nil) {

@@ -3,6 +3,7 @@
 public struct Lifecycle: Sendable, Hashable {
     /// The states in rank order: later states are further along.
     public let states: [String]
+    /// The state a new record starts in unless its creating write names another reachable one.
     public let initial: String
     /// Allowed single-step transitions.
     public let transitions: [String: Set<String>]
@@ -11,6 +12,8 @@ public struct Lifecycle: Sendable, Hashable {
     /// Fields that must hold a value when the record enters a state (e.g. a reason when voided).
     public let requirements: [String: [String]]
 
+    /// A state machine. Traps (precondition) when `initial` or a transition names a state not in `states`:
+    /// schemas are declared in code, so that is a programming error.
     public init(states: [String], initial: String, transitions: [String: Set<String>],
                 lockingStates: Set<String> = [], requirements: [String: [String]] = [:]) {
         precondition(states.contains(initial), "initial state must be a state")
@@ -23,6 +26,7 @@ public struct Lifecycle: Sendable, Hashable {
         self.requirements = requirements
     }
 
+    /// How far along `state` is (its index in `states`), or nil for a state the machine does not have.
     public func rank(of state: String) -> Int? { states.firstIndex(of: state) }
 
     /// Whether a sequence of allowed transitions leads from `from` to `to` (a state reaches itself).

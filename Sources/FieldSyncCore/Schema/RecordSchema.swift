@@ -1,14 +1,18 @@
 /// A record type's declaration: its fields with kinds and merge policies, and its version.
 /// Adding a record type is writing one of these; merge, validation and conflict code is shared.
 public struct RecordSchema: Sendable {
+    /// The record type this schema declares.
     public let type: RecordType
     /// The version this code writes.
     public let version: Int
     /// Versions this code can read and validate.
     public let supportedVersions: ClosedRange<Int>
+    /// The fields, in declaration order: the order in which rules report the first failing field.
     public let fields: [FieldSchema]
     private let index: [String: Int]
 
+    /// A schema; `supportedVersions` defaults to `version...version`. Traps (precondition) when a field
+    /// name repeats or more than one field is a lifecycle.
     public init(type: RecordType, version: Int, supportedVersions: ClosedRange<Int>? = nil, fields: [FieldSchema]) {
         let lifecycles = fields.filter { if case .lifecycle = $0.policy { true } else { false } }
         precondition(lifecycles.count <= 1, "a record type has at most one lifecycle field")
@@ -20,6 +24,7 @@ public struct RecordSchema: Sendable {
         self.index = Dictionary(uniqueKeysWithValues: fields.enumerated().map { ($1.name, $0) })
     }
 
+    /// The field named `name`, or nil when the type has none. Constant time.
     public func field(_ name: String) -> FieldSchema? { index[name].map { fields[$0] } }
 
     /// The lifecycle field and its state machine, if the type has one.
@@ -28,6 +33,7 @@ public struct RecordSchema: Sendable {
         return nil
     }
 
+    /// The names of the `sensitive` fields (sealed at rest on terminals), in declaration order.
     public var sensitiveFields: [String] { fields.filter(\.sensitive).map(\.name) }
 
     /// Every unit named by a scope field of `state`, including concurrent values.

@@ -1,7 +1,9 @@
 /// The record types a replica understands, looked up by wire name.
 public struct SchemaRegistry: Sendable {
+    /// The schemas by type.
     public let schemas: [RecordType: RecordSchema]
 
+    /// A registry of `schemas`. Traps when two schemas declare the same type.
     public init(_ schemas: [RecordSchema]) {
         self.schemas = Dictionary(uniqueKeysWithValues: schemas.map { ($0.type, $0) })
     }
@@ -9,8 +11,10 @@ public struct SchemaRegistry: Sendable {
     /// Patrol sign-ins, household visits and incident reports.
     public static let standard = SchemaRegistry([.patrolSignIn, .householdVisit, .incidentReport])
 
+    /// The schema of `type`, or nil when the replica does not know it.
     public subscript(type: RecordType) -> RecordSchema? { schemas[type] }
 
+    /// The known types, sorted by name.
     public var types: [RecordType] { schemas.keys.sorted() }
 
     /// The schema for `state`, or the rejection that says why there is none.

@@ -4,11 +4,15 @@ public indirect enum ValueKind: Sendable, Hashable {
     case text(maxLength: Int)
     /// One of a fixed list of codes.
     case code([String])
+    /// An integer within the range.
     case integer(ClosedRange<Int64>)
     /// Milliseconds since 1970-01-01T00:00:00Z.
     case timestamp
+    /// A boolean.
     case bool
+    /// A well-formed `UnitID` code.
     case unit
+    /// A well-formed `OfficerID` badge number.
     case officer
     /// Taiwanese national ID or resident certificate number: a letter, then 9 characters.
     case nationalID
@@ -16,6 +20,7 @@ public indirect enum ValueKind: Sendable, Hashable {
     case phone
     /// A content hash, `sha256:` then 64 lower-case hex digits.
     case contentHash
+    /// A list of 1...maxCount items, each of the given kind.
     case list(ValueKind, maxCount: Int)
     /// An object with the given members; `required` must be present, no others allowed.
     case object([String: ValueKind], required: Set<String>)

@@ -21,7 +21,11 @@ extension RecordSchema {
     ])
 }
 
+/// The states of a household visit's `status`, in rank order (SPEC §7.2). Initial `draft`;
+/// `draft → submitted | voided`, `submitted → draft | reviewed | voided`; `reviewed` and `voided` lock the
+/// visit (only notes may still be added); `reviewed` requires `reviewer`, `voided` requires `voidReason`.
 public enum HouseholdVisitStatus: String, CaseIterable, Sendable {
+    /// A state of the visit; the raw value is the wire value of `status`.
     case draft, submitted, reviewed, voided
 
     static let lifecycle = Lifecycle(
@@ -32,12 +36,17 @@ public enum HouseholdVisitStatus: String, CaseIterable, Sendable {
         requirements: ["reviewed": ["reviewer"], "voided": ["voidReason"]])
 }
 
+/// The codes a household visit's code fields accept (`invalidValue` for any other).
 public enum HouseholdVisitVocabulary {
+    /// Codes of `subjectCategory`: why the household is visited.
     public static let subjectCategories = [
         "securityConcern", "drugSupervision", "sexOffender", "domesticViolence", "stalkingVictim",
         "highRiskYouth", "vulnerableFamily", "elderlyAlone", "lowIncome", "foreignResident", "villageChief",
     ]
+    /// Codes of `visitKind`.
     public static let visitKinds = ["inspection", "restraintTalk", "care", "advocacy", "warning"]
+    /// Codes of `outcome`: whether the subject was met.
     public static let outcomes = ["met", "notAtHome", "refused", "movedAway"]
+    /// Codes of the `followUps` set.
     public static let followUps = ["socialServicesReferral", "detectiveReferral", "revisit", "supervisorReview", "addressUpdate"]
 }

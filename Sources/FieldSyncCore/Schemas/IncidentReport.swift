@@ -23,8 +23,12 @@ extension RecordSchema {
     ])
 }
 
+/// The states of an incident report's `status`, in rank order (SPEC §7.3): further along the intake
+/// lifecycle is later, so among concurrent values the furthest wins. Initial `received`; `closed` and
+/// `voided` lock the report; `transferred` requires a `transfers` entry, `voided` requires `voidReason`.
 public enum IncidentReportStatus: String, CaseIterable, Sendable {
     // Rank order: further along the intake lifecycle is later.
+    /// A state of the report; the raw value is the wire value of `status`.
     case received, receiptIssued, transferred, accepted, investigating, unsolved, solved, referred, closed, voided
 
     static let lifecycle = Lifecycle(
@@ -43,7 +47,9 @@ public enum IncidentReportStatus: String, CaseIterable, Sendable {
         requirements: ["transferred": ["transfers"], "voided": ["voidReason"]])
 }
 
+/// The codes and value kinds of an incident report's fields.
 public enum IncidentReportVocabulary {
+    /// Codes of `category` (`invalidValue` for any other).
     public static let categories = [
         "theft", "fraud", "assault", "domesticViolence", "traffic", "missingPerson", "drugs", "vandalism",
         "publicOrder", "other",

@@ -15,7 +15,10 @@ extension RecordSchema {
     ])
 }
 
+/// The states of a patrol sign-in's `status`, in rank order (SPEC §7.1). Initial `valid`; `valid → voided`;
+/// `voided` locks the sign-in and requires `voidReason`.
 public enum PatrolSignInStatus: String, CaseIterable, Sendable {
+    /// A state of the sign-in; the raw value is the wire value of `status`.
     case valid, voided
 
     static let lifecycle = Lifecycle(

@@ -14,6 +14,7 @@ public struct AuditCheckpoint: Hashable, Sendable, Codable {
     /// Ed25519 signature of `signedMessage`, base64 (standard alphabet, padded).
     public var signature: String
 
+    /// A checkpoint as given; nothing is verified here (the terminal store verifies before it keeps one).
     public init(sequence: UInt64, headHash: String, at: Int64, keyID: String, signature: String) {
         self.sequence = sequence
         self.headHash = headHash
@@ -27,6 +28,8 @@ public struct AuditCheckpoint: Hashable, Sendable, Codable {
         Self.message(sequence: sequence, headHash: headHash, at: at, keyID: keyID)
     }
 
+    /// The message a checkpoint of these values signs: `fieldsync-audit-checkpoint-v1`, then sequence,
+    /// head hash, time and key id, joined by `\n` (UTF-8, integers in decimal, no trailing newline).
     public static func message(sequence: UInt64, headHash: String, at: Int64, keyID: String) -> [UInt8] {
         Array("fieldsync-audit-checkpoint-v1\n\(sequence)\n\(headHash)\n\(at)\n\(keyID)".utf8)
     }

@@ -1,9 +1,14 @@
 /// An operating failure of a protocol exchange: the core module's one error type, and the body of every
 /// non-2xx answer. On the wire: `{"error": {"code": "...", "message": "...", "retryAfterSeconds": 5}, "wipe": true}`.
 public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// An error code to switch on, with the HTTP status the server answers it with. Unknown codes from
+    /// a newer peer decode as themselves.
     public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        /// The code on the wire, e.g. `rateLimited`.
         public let rawValue: String
+        /// Any code, known or not.
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// The raw code.
         public var description: String { rawValue }
 
         /// The body is not JSON, is truncated, or does not have the message's shape. HTTP 400.
@@ -33,18 +38,24 @@ public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible 
         /// A fault of the server's own. HTTP 500.
         public static let internalError = Code(rawValue: "internalError")
 
+        /// Decodes a bare string; unknown codes are kept as they are.
+        /// - Throws: `DecodingError` for a non-string.
         public init(from decoder: any Decoder) throws {
             rawValue = try decoder.singleValueContainer().decode(String.self)
         }
 
+        /// Encodes the bare string.
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.singleValueContainer()
             try container.encode(rawValue)
         }
     }
 
+    /// What failed: the code to switch on.
     public var code: Code
+    /// A sentence for a person: what is wrong and, where it helps, what to do.
     public var message: String
+    /// Seconds to wait before trying again, when the server says (`rateLimited`, `unavailable`).
     public var retryAfterSeconds: Int?
     /// Set on `revoked`: the terminal must destroy its store and key, once it has checked
     /// `revocationProof` (SPEC §10.10). Any other answer carrying it is ignored.
@@ -54,6 +65,7 @@ public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible 
     /// compute it, so a proxy, a captive portal or a spoofed answer cannot make a terminal wipe itself.
     public var revocationProof: String?
 
+    /// An error as given; `wipe` and `revocationProof` belong on `revoked` only.
     public init(_ code: Code, _ message: String, retryAfterSeconds: Int? = nil, wipe: Bool = false,
                 revocationProof: String? = nil) {
         self.code = code
@@ -63,6 +75,7 @@ public struct ProtocolError: Error, Hashable, Sendable, CustomStringConvertible 
         self.revocationProof = revocationProof
     }
 
+    /// `code: message`.
     public var description: String { "\(code.rawValue): \(message)" }
 }
 
@@ -75,6 +88,8 @@ extension ProtocolError: Codable {
 
     private enum CodingKeys: String, CodingKey { case error, wipe, revocationProof }
 
+    /// Decodes the error body; an absent `wipe` reads as false.
+    /// - Throws: `DecodingError` when `error`, its `code` or its `message` is missing or mistyped.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let detail = try container.decode(Detail.self, forKey: .error)
@@ -83,6 +98,7 @@ extension ProtocolError: Codable {
                   revocationProof: try container.decodeIfPresent(String.self, forKey: .revocationProof))
     }
 
+    /// Encodes the error body; `wipe` only when true, `revocationProof` only when present.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(Detail(code: code, message: message, retryAfterSeconds: retryAfterSeconds), forKey: .error)

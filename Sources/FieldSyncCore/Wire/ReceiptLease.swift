@@ -1,10 +1,14 @@
 /// A block of incident receipt numbers leased to one terminal, which issues them offline.
 /// The numbers `first...last` under `prefix` belong to this terminal alone; no other terminal gets them.
 public struct ReceiptLease: Hashable, Sendable, Codable {
+    /// The prefix of every number, usually the station's unit code; at most 24 bytes (SPEC §8.2).
     public var prefix: String
+    /// The block's first number (inclusive).
     public var first: Int64
+    /// The block's last number (inclusive).
     public var last: Int64
 
+    /// A block as given. Traps (precondition) when `first > last`; the prefix is not checked here.
     public init(prefix: String, first: Int64, last: Int64) {
         precondition(first <= last)
         self.prefix = prefix
@@ -12,8 +16,12 @@ public struct ReceiptLease: Hashable, Sendable, Codable {
         self.last = last
     }
 
+    /// How many numbers the block holds.
     public var count: Int64 { last - first + 1 }
 
+    /// Decodes `{"prefix", "first", "last"}`.
+    /// - Throws: `DecodingError` when `first < 0`, `first > last` or the prefix exceeds 24 UTF-8 bytes,
+    ///   so a bad lease from a server fails decoding instead of trapping.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         prefix = try container.decode(String.self, forKey: .prefix)
@@ -37,15 +45,23 @@ public struct ReceiptLease: Hashable, Sendable, Codable {
 
 /// `POST /v1/lease`: a terminal running low asks for its next block.
 public struct LeaseRequest: ProtocolMessage, Hashable {
+    /// The protocol version the message is written in (`WireCoding.protocolVersion` when built here).
     public var protocolVersion: Int
+    /// A request for the terminal's next block (the server knows the device from its credential).
     public init(protocolVersion: Int = WireCoding.protocolVersion) { self.protocolVersion = protocolVersion }
 }
 
+/// The answer to `LeaseRequest`.
 public struct LeaseResponse: ProtocolMessage, Hashable {
+    /// The protocol version the message is written in (`WireCoding.protocolVersion` when built here).
     public var protocolVersion: Int
+    /// The terminal's next block: no other terminal is ever given these numbers.
     public var lease: ReceiptLease
+    /// The server's wall clock when it answered, milliseconds since 1970: the terminal corrects its
+    /// hybrid clock by it.
     public var serverTime: Int64
 
+    /// An answer as given (the server builds it).
     public init(lease: ReceiptLease, serverTime: Int64, protocolVersion: Int = WireCoding.protocolVersion) {
         self.protocolVersion = protocolVersion
         self.lease = lease

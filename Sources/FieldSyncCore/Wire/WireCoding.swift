@@ -2,6 +2,8 @@ import Foundation
 
 /// Every protocol message: it names the protocol version it is written in.
 public protocol ProtocolMessage: Codable, Sendable {
+    /// The protocol version the message is written in. `WireCoding.decode(_:from:)` refuses a message
+    /// whose version is not `WireCoding.protocolVersion` (`unsupportedProtocolVersion`).
     var protocolVersion: Int { get }
 }
 
@@ -11,6 +13,9 @@ public enum WireCoding {
     /// The protocol version this code speaks.
     public static let protocolVersion = 1
 
+    /// The JSON of `message` as `JSONEncoder` writes it (key order unspecified). For the wire; use
+    /// `canonical(_:)` where bytes must be reproducible.
+    /// - Throws: `EncodingError` only when a value cannot be encoded (never for the protocol's messages).
     public static func encode<Message: Encodable>(_ message: Message) throws -> Data {
         try JSONEncoder().encode(message)
     }
