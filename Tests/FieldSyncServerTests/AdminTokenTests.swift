@@ -18,6 +18,16 @@ struct AdminTokenTests {
         #expect(AdminToken.matches(one.token, verifier: one.verifier))
         #expect(!AdminToken.matches(two.token, verifier: one.verifier))
         #expect(AdminToken.problem(withVerifier: one.verifier) == nil)
+        // The verifier's hex compares without regard to case; a one-digit change never matches.
+        let upper = "fsa1-sha256:" + one.verifier.dropFirst("fsa1-sha256:".count).uppercased()
+        #expect(AdminToken.matches(one.token, verifier: upper))
+        let last = one.verifier.last == "0" ? "1" : "0"
+        #expect(!AdminToken.matches(one.token, verifier: String(one.verifier.dropLast()) + last))
+    }
+
+    @Test("a verifier of 64 non-ASCII hex digits (fullwidth) is refused, not silently unmatchable")
+    func fullwidthVerifier() {
+        #expect(AdminToken.problem(withVerifier: "fsa1-sha256:" + String(repeating: "\u{FF10}", count: 64)) != nil)
     }
 
     @Test("a chosen password never authenticates, even configured in verifier form")

@@ -34,20 +34,22 @@ public enum AdminToken {
     /// The configured verifier's problem, or nil when it has the form `generate` prints.
     public static func problem(withVerifier verifier: String) -> String? {
         let hex = verifier.dropFirst(verifierPrefix.count)
-        guard verifier.hasPrefix(verifierPrefix), hex.count == 64, hex.allSatisfy(\.isHexDigit) else {
+        // ASCII hex only (Character.isHexDigit also takes fullwidth digits).
+        guard verifier.hasPrefix(verifierPrefix), hex.utf8.count == 64,
+              hex.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0 | 0x20) }) else {
             return "admin.tokenHash must be a verifier printed by `fieldsync admin token` (\(verifierPrefix) and 64 hex digits): "
                 + "administrator tokens are generated with 256 random bits; the hash of a chosen password is refused"
         }
         return nil
     }
 
-    /// Whether `token` matches `verifier`; digests compare in constant time.
+    /// Whether `token` matches `verifier`, compared in constant time (swift-crypto compares a digest with
+    /// bytes without an early exit).
     static func matches(_ token: String, verifier: String) -> Bool {
         guard isWellFormed(token), problem(withVerifier: verifier) == nil else { return false }
-        let presented = SHA256.hash(data: Array(token.utf8))
-        let expected = Array(verifier.dropFirst(verifierPrefix.count).lowercased().utf8)
-        // Compare the hex forms byte by byte, without an early exit.
-        let given = Array(AuditChain.hex(presented).utf8)
-        return given.count == expected.count && zip(given, expected).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+        let hex = Array(verifier.dropFirst(verifierPrefix.count).lowercased().utf8)
+        func nibble(_ digit: UInt8) -> UInt8 { digit <= 0x39 ? digit &- 0x30 : digit &- 0x57 }
+        let expected = stride(from: 0, to: hex.count - 1, by: 2).map { nibble(hex[$0]) << 4 | nibble(hex[$0 + 1]) }
+        return SHA256.hash(data: Array(token.utf8)) == expected
     }
 }

@@ -12,6 +12,7 @@ public struct StoredSyncResponse: Sendable {
     /// The server clock (ms since 1970) when the answer was built.
     public var serverTime: Int64
 
+    /// An answer with the round's parts and the server clock when it was built.
     public init(push: PushResponse?, pull: StoredPage?, serverTime: Int64) {
         self.push = push
         self.pull = pull

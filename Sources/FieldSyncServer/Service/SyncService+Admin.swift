@@ -35,10 +35,14 @@ extension SyncService {
         return IssuedEnrollmentToken(token: token, station: station, expiresAt: expiresAt)
     }
 
+    /// Every enrolled device, revoked ones included, in enrollment order. Throws `unavailable` when the storage fails.
     public func devices() async throws -> [Device] {
         try await guarded { try await storage.devices() }
     }
 
+    /// Revokes `replica` (idempotent: a revoked device is returned as it is) and audits it with `reason`.
+    /// From the device's next request on, every answer is `revoked` with the proof that lets it wipe (SPEC §10.10).
+    /// - Throws: `notFound` for an unknown device; `malformedRequest` when `reason` holds control characters.
     public func revoke(_ replica: ReplicaID, reason: String = "") async throws -> Device {
         try SyncService.refuseControlCharacters(reason, in: "reason")
         let now = self.now
@@ -49,6 +53,7 @@ extension SyncService {
         }
     }
 
+    /// Every receipt-number block ever leased, with the device it was leased to.
     public func leases() async throws -> [LeaseGrant] {
         try await guarded { try await storage.leases() }
     }
@@ -83,6 +88,8 @@ extension SyncService {
         return records.compactMap { record in registry[record.state.type]?.conflicts(in: record.state) }
     }
 
+    /// The concurrent values of record `id` that wait for a person, nil when it has none. The read is audited first.
+    /// - Throws: `notFound` for an unknown record.
     public func conflict(_ id: RecordID) async throws -> ConflictDescription? {
         try await auditRead(subject: id.rawValue, detail: "conflict")
         guard let record = try await guarded({ try await storage.record(id, audit: nil) }) else {
@@ -91,6 +98,7 @@ extension SyncService {
         return registry[record.state.type]?.conflicts(in: record.state)
     }
 
+    /// Refused changes kept for inspection, at most `limit`, oldest first. The read is audited first.
     public func quarantine(limit: Int = 1_000) async throws -> [QuarantinedChange] {
         try await auditRead(subject: "quarantine", detail: "quarantine list")
         return try await guarded { try await storage.quarantine(limit: limit) }
@@ -113,7 +121,10 @@ extension SyncService {
 
 /// An enrollment token as handed to the administrator: the only time its text exists outside the terminal.
 public struct IssuedEnrollmentToken: Hashable, Sendable, Codable {
+    /// The token's text (256 random bits, base64url): shown once, stored only as its hash.
     public var token: String
+    /// The station a device enrolled with this token belongs to.
     public var station: UnitID
+    /// When the token stops enrolling (ms since 1970).
     public var expiresAt: Int64
 }

@@ -12,6 +12,7 @@ public struct ConflictResolution: Hashable, Sendable, Codable {
     /// Why, for the audit trail.
     public var reason: String
 
+    /// A decision to write `value` into `field` as `officer`, for `reason`.
     public init(field: String, value: FieldValue, officer: OfficerID, reason: String) {
         self.field = field
         self.value = value

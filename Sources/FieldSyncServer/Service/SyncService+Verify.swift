@@ -286,10 +286,12 @@ extension SyncService {
 
 /// A checkpoint as exported (`fieldsync audit checkpoint`) and given back to `audit verify --checkpoint`.
 public struct AuditCheckpointExport: Hashable, Sendable, Codable {
+    /// The signed head, nil when the chain has no signed entry yet.
     public var checkpoint: AuditCheckpoint?
     /// The signing key (raw 32 bytes, base64).
     public var publicKey: String?
 
+    /// An export of `checkpoint`, signed by the key `publicKey`.
     public init(checkpoint: AuditCheckpoint?, publicKey: String?) {
         self.checkpoint = checkpoint
         self.publicKey = publicKey

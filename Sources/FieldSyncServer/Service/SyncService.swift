@@ -7,6 +7,8 @@ import Synchronization
 /// rounds, leases and administration over a `SyncStorage`. Time and randomness are injected so that
 /// tests are deterministic; the HTTP router is a thin layer over this type.
 public final class SyncService: Sendable {
+    /// The service's limits and policies, set from ServerConfig (`ServerConfig.service`); the defaults are
+    /// those of `fieldsync server` with no configuration.
     public struct Settings: Hashable, Sendable {
         /// Most records in one push batch (`payloadTooLarge` beyond).
         public var maxBatchRecords = 1_000
@@ -34,16 +36,22 @@ public final class SyncService: Sendable {
         public var pushByteBudget: RateLimiter.Policy? = RateLimiter.Policy(requestsPerSecond: 512 * 1_024, burst: 64 * 1_024 * 1_024)
         /// Writes stamped before this (ms since 1970) are refused as `clockSkew`: 2020-01-01T00:00Z by default.
         public var deploymentEpoch: Int64 = defaultDeploymentEpoch
+        /// 2020-01-01T00:00Z (ms since 1970): no FieldSync terminal wrote before it.
         public static let defaultDeploymentEpoch: Int64 = 1_577_836_800_000
         /// A device counts as active for this long (ms) after its last request.
         public var activeWindow: Int64 = 15 * 60 * 1_000
 
+        /// The defaults.
         public init() {}
     }
 
+    /// Where every step is stored; each step is one storage transaction.
     public let storage: any SyncStorage
+    /// The record types this server accepts; a pushed record of another type is `unknownRecordType`.
     public let registry: SchemaRegistry
+    /// The limits this service applies.
     public let settings: Settings
+    /// The Prometheus metrics this service updates (`/metrics`).
     public let metrics: ServerMetrics
     /// Milliseconds since 1970.
     let clock: @Sendable () -> Int64
@@ -55,6 +63,11 @@ public final class SyncService: Sendable {
     /// after batch in front of every other station's (the write transactions are serial).
     let pushing = Mutex<Set<ReplicaID>>([])
 
+    /// A service over a prepared `storage`.
+    /// - Parameters:
+    ///   - clock: the wall clock (ms since 1970); tests inject a `TestClock`.
+    ///   - randomBytes: the source of credentials, replica ids and tokens; it must be cryptographically secure
+    ///     outside tests.
     public init(storage: any SyncStorage, registry: SchemaRegistry = .standard, settings: Settings = Settings(),
                 metrics: ServerMetrics = ServerMetrics(),
                 clock: @escaping @Sendable () -> Int64 = SyncService.systemClock,
@@ -70,17 +83,24 @@ public final class SyncService: Sendable {
         self.byteBudget = RateLimiter(policy: settings.pushByteBudget)
     }
 
+    /// The system wall clock, in ms since 1970.
     public static let systemClock: @Sendable () -> Int64 = { WallClock.milliseconds(Date()) }
 
+    /// Cryptographically secure random bytes from the system generator.
     public static let systemRandomBytes: @Sendable (Int) -> [UInt8] = { count in
         var generator = SystemRandomNumberGenerator()
         return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
     }
 
+    /// The service's clock now (ms since 1970).
     public var now: Int64 { clock() }
 
     // MARK: Enrollment and authentication
 
+    /// Spends a one-time enrollment token: registers a new device of the token's station with a fresh
+    /// credential and replica id, leases it its first receipt numbers and audits it, in one transaction.
+    /// - Throws: `invalidToken` for an unknown, used or expired token; `malformedRequest` for a device
+    ///   name that is empty, longer than 200 bytes or holds control characters.
     public func enroll(_ request: EnrollRequest) async throws -> EnrollResponse {
         let name = request.deviceName.trimmingCharacters(in: .whitespaces)
         guard !name.isEmpty, name.utf8.count <= 200 else {
@@ -144,6 +164,12 @@ public final class SyncService: Sendable {
 
     // MARK: Push, pull, sync, lease
 
+    /// Applies a batch from `device` atomically: every record is accepted (with its change sequence) or
+    /// rejected with a typed reason and quarantined; nothing is stored partly. A batch id already applied
+    /// returns the stored answers (a replay), or `batchConflict` when its content differs.
+    /// - Throws: `malformedRequest` (empty or long batch id, a record named twice), `payloadTooLarge` (more
+    ///   than `maxBatchRecords`), `rateLimited` (a push of this device in flight, or its byte budget spent),
+    ///   `revoked` (revoked while the batch was in flight), `unavailable` (storage failure: nothing stored).
     public func push(_ request: PushRequest, from device: Device) async throws -> PushResponse {
         guard !request.batchID.isEmpty, request.batchID.utf8.count <= 128 else {
             throw ServerError(.malformedRequest, "batchID must be 1-128 bytes")
@@ -202,6 +228,7 @@ public final class SyncService: Sendable {
         return page
     }
 
+    /// `pullStored`, with the states decoded.
     public func pull(_ request: PullRequest, for device: Device) async throws -> PullPage {
         try Self.decoded(try await pullStored(request, for: device), serverTime: now)
     }
@@ -228,6 +255,7 @@ public final class SyncService: Sendable {
                  serverTime: serverTime, auditCheckpoint: page.auditCheckpoint)
     }
 
+    /// Leases `device` the next free block of `leaseSize` receipt numbers under its station's prefix.
     public func lease(for device: Device) async throws -> LeaseResponse {
         let now = self.now
         let lease = try await guarded { try await storage.allocateLease(for: device, size: settings.leaseSize, now: now) }
