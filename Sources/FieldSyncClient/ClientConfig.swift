@@ -118,6 +118,7 @@ public struct ClientConfig: Codable, Sendable, Hashable {
         do { config = try JSONDecoder().decode(ClientConfig.self, from: data) } catch {
             throw ClientError(.configuration, "\(path) is not a valid configuration: \(error)")
         }
+        try config.validateDurations(in: path)
         let base = URL(fileURLWithPath: path).deletingLastPathComponent()
         func resolve(_ file: String) -> String {
             file.hasPrefix("/") ? file : base.appendingPathComponent(file).standardizedFileURL.path
@@ -131,6 +132,16 @@ public struct ClientConfig: Codable, Sendable, Hashable {
             throw ClientError(.configuration, "caFile \(caFile) cannot be read")
         }
         return config
+    }
+
+    /// Every duration is a finite number of seconds above 0 and at most a week: they become milliseconds
+    /// and timers, where 1e20 or NaN would trap.
+    func validateDurations(in path: String) throws {
+        let durations = [("requestTimeoutSeconds", requestTimeoutSeconds), ("syncIntervalSeconds", syncIntervalSeconds),
+                         ("backoffBaseSeconds", backoffBaseSeconds), ("backoffCapSeconds", backoffCapSeconds)]
+        for (key, seconds) in durations where !(seconds.isFinite && seconds > 0 && seconds <= 604_800) {
+            throw ClientError(.configuration, "\(path): \(key) must be more than 0 and at most 604800 seconds (a week), not \(seconds)")
+        }
     }
 
     /// The daemon's backoff: `backoffBaseSeconds` and `backoffCapSeconds` in milliseconds, the base

@@ -37,6 +37,16 @@ import Testing
         }
     }
 
+    @Test("durations that would trap as milliseconds (1e20, 0, negative) are a configuration error naming the key",
+          arguments: ["syncIntervalSeconds", "backoffCapSeconds", "backoffBaseSeconds", "requestTimeoutSeconds"], ["1e20", "0", "-5"])
+    func outOfRangeDurations(key: String, value: String) throws {
+        let (directory, path) = try write("{\"\(key)\": \(value)}")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect { try ClientConfig.load(path: path) } throws: { error in
+            (error as? ClientError)?.code == .configuration && "\(error)".contains(key)
+        }
+    }
+
     @Test func theExampleConfigurationIsValid() throws {
         // Tests run from the package root, where ClientConfig/ lives.
         let config = try ClientConfig.load(path: "ClientConfig/fieldsync-client.json")
