@@ -136,28 +136,7 @@ public enum RecordStateJSON {
     /// The fast path for push bodies (most of what a server parses): the request, or nil for any body
     /// it does not read exactly as `JSONDecoder` would. Then decode with `WireCoding` for its answer.
     public static func decodePushRequest(_ data: Data) -> PushRequest? {
-        data.withUnsafeBytes { buffer -> PushRequest? in
-            var reader = Reader(bytes: buffer)
-            var version: Int?, batchID: String?, records: [RecordState]?
-            do {
-                try reader.members { reader, key in
-                    switch key {
-                    case "protocolVersion": version = Int(exactly: try reader.integer())
-                    case "batchID": batchID = try reader.string()
-                    case "records":
-                        var states: [RecordState] = []
-                        try reader.sequence(UInt8(ascii: "["), UInt8(ascii: "]")) { states.append(try $0.state()) }
-                        records = states
-                    default: throw reader.failure("unexpected member")
-                    }
-                }
-                reader.skipSpace()
-            } catch {
-                return nil
-            }
-            guard reader.position == buffer.count, let version, let batchID, let records else { return nil }
-            return PushRequest(batchID: batchID, records: records, protocolVersion: version)
-        }
+        decodeFast(PushRequest.self, from: data)
     }
 
     struct Reader {

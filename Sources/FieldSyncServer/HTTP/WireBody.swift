@@ -51,12 +51,8 @@ struct WireBody: Sendable {
 
     func decode<Message: ProtocolMessage>(_ type: Message.Type, from request: Request) async throws -> Message {
         let data = try await bytes(of: request)
-        // Push bodies are most of what the server parses: try the fast path, which either yields exactly
-        // what JSONDecoder would or gives up (then JSONDecoder answers, errors included).
-        if Message.self == PushRequest.self, let push = RecordStateJSON.decodePushRequest(data),
-           push.protocolVersion == WireCoding.protocolVersion, let message = push as? Message {
-            return message
-        }
+        // Bodies with record states (push, sync) take the direct reader inside WireCoding.decode, which
+        // yields exactly what JSONDecoder would or gives up (then JSONDecoder answers, errors included).
         do {
             return try WireCoding.decode(type, from: data)
         } catch {
