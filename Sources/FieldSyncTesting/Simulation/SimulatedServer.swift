@@ -49,7 +49,8 @@ public final class SimulatedServer: Sendable {
     enum Route: String, Sendable { case enroll, sync, lease }
 
     /// Answers one request body as the HTTP router does (authenticate, decode, call the service), with
-    /// the status and body the router would send.
+    /// the status and body the router would send: `/v1/sync` answers with the router's own splice
+    /// (`SyncService.syncStored`, `StoredSyncResponse.json`), so the simulator checks the bytes terminals get.
     func answer(_ route: Route, body: Data, credential: String?, at index: Int) async -> (status: Int, body: Data) {
         let service = frontEnd(index)
         do {
@@ -59,7 +60,7 @@ public final class SimulatedServer: Sendable {
                 json = try WireCoding.encode(try await service.enroll(try WireCoding.decode(EnrollRequest.self, from: body)))
             case .sync:
                 let device = try await service.authenticate(credential: credential)
-                json = try WireCoding.encode(try await service.sync(try WireCoding.decode(SyncRequest.self, from: body), from: device))
+                json = try await service.syncStored(try WireCoding.decode(SyncRequest.self, from: body), from: device).json()
             case .lease:
                 let device = try await service.authenticate(credential: credential)
                 _ = try WireCoding.decode(LeaseRequest.self, from: body)
