@@ -170,7 +170,7 @@ public final class SyncService: Sendable {
             throw ServerError(.rateLimited, "this device has pushed more than its byte budget; retry later", retryAfterSeconds: wait)
         }
         let batch = PushBatch(replica: device.replica, batchID: request.batchID, fingerprint: Self.fingerprint(encoded),
-                              records: request.records, encoded: encoded, receivedAt: now)
+                              records: request.records, encoded: encoded, receivedAt: now, registry: registry)
         let tally = PushTally()
         var admission = PushAdmission(registry: registry, device: device, latestAllowedWall: now + settings.clockSkewTolerance, tally: tally)
         admission.earliestAllowedWall = settings.deploymentEpoch
