@@ -83,27 +83,3 @@ struct DaemonCommand: AsyncParsableCommand {
         }
     }
 }
-
-/// Wakes the daemon while the outbox holds records: a local write syncs at once when the network allows.
-/// And locks the store as soon as the officer signed out elsewhere, so the key does not stay in the
-/// daemon's memory until its next round.
-///
-/// Why polling and not GRDB's ValueObservation: writes come from other processes (`fieldsync record`,
-/// the terminal's app), and an observation only sees writes made through its own connection pool.
-/// Counting the outbox is one indexed query; every two seconds it costs nothing measurable.
-struct OutboxWatcher: Service {
-    let store: TerminalStore
-    let daemon: SyncDaemon
-    var every: Duration = .seconds(2)
-
-    func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            // Anything in the outbox is a reason to sync; a daemon backing off ignores the nudge, and a
-            // successful round empties the outbox, so this never spins.
-            while !Task.isCancelled {
-                try await Task.sleep(for: every)
-                if store.lockIfSignedOut() || ((try? store.pendingPushCount()) ?? 0) > 0 { daemon.localChange() }
-            }
-        }
-    }
-}
