@@ -10,7 +10,7 @@ struct RecordCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "record",
         abstract: "Add, show, list, void and annotate records in this terminal's store.",
-        subcommands: [Add.self, Show.self, List.self, Void.self, Note.self])
+        subcommands: [Add.self, Show.self, List.self, VoidRecord.self, Note.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -142,8 +142,10 @@ struct RecordCommand: AsyncParsableCommand {
         }
     }
 
-    struct Void: AsyncParsableCommand {
+    /// `record void` (not named `Void`, which would shadow `Swift.Void` inside `RecordCommand`).
+    struct VoidRecord: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "void",
             abstract: "Void a record with a reason (records are never deleted).",
             discussion: """
                 Examples:
