@@ -71,7 +71,7 @@ struct DaemonCommand: AsyncParsableCommand {
         var announced = false
         while true {
             do {
-                return try TerminalSession(config: settings, access: .locked)
+                return try TerminalSession(config: settings, access: .locked, registry: FieldSyncCommand.registry)
             } catch let error as StoreError where error.code == .noStore {
                 if !announced {
                     logger.notice("no store yet: waiting for its first officer (`fieldsync officer add --first`)")
