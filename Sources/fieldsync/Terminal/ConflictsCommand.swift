@@ -155,7 +155,7 @@ struct ConflictsCommand: AsyncParsableCommand {
                 }
             }
             guard (field == nil) == (value == nil) else { throw ValidationError("--field and --value go together") }
-            try FieldAssignment.validate(assignments + [field.map { "\($0)=\(value ?? "")" }].compactMap { $0 })
+            try FieldAssignment.validate(assignments + (field.map { ["\($0)=\(value ?? "")"] } ?? []))
             guard !take.isEmpty || !assignments.isEmpty || field != nil else {
                 throw ValidationError("say how to resolve: --take field=N or --set field=value")
             }
