@@ -21,12 +21,15 @@ public struct TerminalSession: Sendable {
     /// 1 are taken as 1. Does not touch the network.
     /// - Throws: `ClientError` `.configuration` for a `serverURL` that is not http(s) or a bad scrypt
     ///   cost; the store's `StoreError` (`.noStore`, `.locked`, `.wrongPassphrase`, ...).
-    public init(config: ClientConfig, access: StoreAccess = .session, transport: (any SyncTransport)? = nil) throws {
+    /// - Parameter registry: the record types the store understands (a deployment's own types beside the
+    ///   standard ones); the server must know them too.
+    public init(config: ClientConfig, access: StoreAccess = .session, transport: (any SyncTransport)? = nil,
+                registry: SchemaRegistry = .standard) throws {
         guard let url = URL(string: config.serverURL), url.scheme == "http" || url.scheme == "https" else {
             throw ClientError(.configuration, "serverURL '\(config.serverURL)' is not an http(s) URL")
         }
         self.config = config
-        store = try TerminalStore(path: config.storePath, access: access, keys: try config.storeKeys())
+        store = try TerminalStore(path: config.storePath, access: access, keys: try config.storeKeys(), registry: registry)
         engine = SyncEngine(store: store,
                             transport: transport ?? HTTPTransport(baseURL: url, timeout: config.requestTimeoutSeconds, pinnedCA: config.caFile),
                             batchSize: max(config.batchSize, 1), pageSize: max(config.pageSize, 1),

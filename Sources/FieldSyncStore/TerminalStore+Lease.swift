@@ -1,7 +1,8 @@
 import FieldSyncCore
 import GRDB
 
-/// Incident receipt numbers, issued offline from blocks the server leased to this terminal alone.
+/// Receipt numbers (an incident report's, or any type's unique field: `FieldSchema.unique`), issued
+/// offline from blocks the server leased to this terminal alone.
 /// Blocks are used in the order they were saved; a number is issued at most once because issuing
 /// advances the block in the same transaction that stores the report.
 extension TerminalStore {
@@ -16,8 +17,8 @@ extension TerminalStore {
             """, arguments: [lease.prefix, lease.first, lease.last, lease.first])
     }
 
-    /// Issues the next receipt number on its own (e.g. for a paper form); `createIncidentReport`
-    /// issues one itself.
+    /// Issues the next receipt number on its own (e.g. for a paper form); `createIncidentReport` and
+    /// `create` issue one themselves.
     /// - Throws: `.leaseExhausted` when every leased number is used, `.noLease` before any lease.
     public func issueReceiptNumber() throws -> String {
         try writing("issuing a receipt number") { db in try issueReceiptNumber(db) }

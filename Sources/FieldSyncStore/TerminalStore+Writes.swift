@@ -38,6 +38,9 @@ extension TerminalStore {
     }
 
     /// Creates a record of any registered type from raw operations (new record types need no store code).
+    /// A receipt-number field (`FieldSchema.unique`) the operations leave unset gets the next number of
+    /// the leased block, issued in the same transaction (as `createIncidentReport` does).
+    /// - Throws: `StoreError.leaseExhausted` or `.noLease` when such a number is needed and none is left.
     @discardableResult
     public func create(_ type: RecordType, _ operations: [FieldOperation], by author: OfficerID) throws -> StoredRecord {
         try writing("creating a \(type)") { db in try createRecord(type, operations, by: author, db) }
@@ -46,6 +49,10 @@ extension TerminalStore {
     private func createRecord(_ type: RecordType, _ operations: [FieldOperation], by author: OfficerID,
                               _ db: Database) throws -> StoredRecord {
         let schema = try schema(for: type)
+        var operations = operations
+        if let unique = schema.uniqueField, !operations.contains(where: { $0.field == unique.name }) {
+            operations.insert(.set(unique.name, .string(try issueReceiptNumber(db))), at: 0)
+        }
         let id = RecordID(makeID())
         let taken = try Bool.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM record WHERE id = ?"), arguments: [id.rawValue]) ?? false
         precondition(!taken, "makeID returned an id already in use: \(id)")

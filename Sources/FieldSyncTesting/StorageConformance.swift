@@ -56,7 +56,7 @@ public enum StorageConformance {
 
     public static let cases: [Case] = [
         pushAndPull, pagination, cursorRules, replay, rejection, scopes, transfer, concurrentEdits, leases, enrollment,
-        receiptNumbers, historyAndAudit, revocation, revokedInFlight, severalScopes, roster,
+        receiptNumbers, declaredReceiptNumbers, historyAndAudit, revocation, revokedInFlight, severalScopes, roster,
     ]
 
     static let roster = Case(name: "rosters bound whose writes a station's devices carry; a precinct's roster covers its stations") { h in
@@ -314,6 +314,36 @@ public enum StorageConformance {
         let inBatch = try await h.push([try factory1.incidentReport("case-3", receipt: lease.receiptNumber(lease.first + 30)),
                                         try factory1.incidentReport("case-4", receipt: lease.receiptNumber(lease.first + 30))], from: first)
         try expect(inBatch[0].acceptedSequence != nil && inBatch[1].rejectedCode == .invalidValue, "twice in one batch: \(inBatch)")
+    }
+
+    static let declaredReceiptNumbers = Case(name: "a unique field of a type a deployment declares is a receipt number as an incident's is: leased, one record per number") { h in
+        let ticket = RecordSchema(type: RecordType("trafficTicket"), version: 1, fields: [
+            FieldSchema("ticketNumber", .text(maxLength: 32), .immutable, required: true, unique: true),
+            FieldSchema("unit", .unit, .immutable, required: true, scope: true),
+        ])
+        let registry = SchemaRegistry(h.service.registry.types.compactMap { h.service.registry[$0] } + [ticket])
+        let deployment = SyncService(storage: h.storage, registry: registry, settings: h.service.settings, clock: { h.clock.now })
+        let (device, _, factory) = try await h.enroll(stationA)
+        guard let lease = factory.receipts?.lease else { throw ConformanceFailure("the factory has no lease") }
+        func tickets(_ numbers: [(id: String, number: String)]) throws -> PushRequest {
+            PushRequest(batchID: UUID().uuidString, records: try numbers.map { id, number in
+                try ticket.create(id: RecordID(id), [.set("ticketNumber", .string(number)), .set("unit", .string(stationA.rawValue))],
+                                  origin: factory.origin)
+            })
+        }
+        let number = lease.receiptNumber(lease.first + 40)
+        let first = try await deployment.push(try tickets([("ticket-1", number), ("ticket-2", number)]), from: device).results
+        try expect(first[0].acceptedSequence != nil && first[1].rejectedCode == .invalidValue, "twice in one batch: \(first)")
+        let again = try await deployment.push(try tickets([("ticket-3", number)]), from: device).results
+        try expect(again[0].rejectedCode == .invalidValue, "a number another ticket holds: \(again)")
+        let incident = try await h.push([try factory.incidentReport("case-1", receipt: lease.receiptNumber(lease.first + 41))], from: device)
+        try expect(incident[0].acceptedSequence != nil, "an incident takes the next number: \(incident)")
+        let across = try await deployment.push(try tickets([("ticket-4", lease.receiptNumber(lease.first + 41))]), from: device).results
+        try expect(across[0].rejectedCode == .invalidValue, "a number an incident holds, whatever the type: \(across)")
+        let foreign = try await deployment.push(try tickets([("ticket-5", "KH.P05.S031-0000001")]), from: device).results
+        try expect(foreign[0].rejectedCode == .invalidValue, "a number of no lease of this device: \(foreign)")
+        let refused = try await h.storage.quarantine(limit: 100).filter { $0.record.rawValue.hasPrefix("ticket-") }
+        try expect(refused.count == 4 && refused.allSatisfy { $0.rejection.fields == ["ticketNumber"] }, "refusals name the field: \(refused)")
     }
 
     static let historyAndAudit = Case(name: "history keeps every change; the audit chain covers every action and verifies") { h in

@@ -24,8 +24,9 @@ public final class TestServer: Sendable {
     }
 
     /// Starts a server. `configure` adjusts the settings (limits, rate limit) before start; `storage`, when
-    /// given, is used instead of a new SQLite file (the benchmark's other backends).
-    public static func start(clock: TestClock = TestClock(), storage: (any SyncStorage)? = nil,
+    /// given, is used instead of a new SQLite file (the benchmark's other backends); `registry` is the
+    /// record types it accepts.
+    public static func start(clock: TestClock = TestClock(), storage: (any SyncStorage)? = nil, registry: SchemaRegistry = .standard,
                              configure: (inout ServerConfig) -> Void = { _ in }) async throws -> TestServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -46,7 +47,7 @@ public final class TestServer: Sendable {
             try await sqlite.prepare()
             chosen = sqlite
         }
-        let service = SyncService(storage: chosen, settings: config.service, clock: { clock.now })
+        let service = SyncService(storage: chosen, registry: registry, settings: config.service, clock: { clock.now })
         var logger = Logger(label: "fieldsync.test-server")
         logger.logLevel = .warning
         let server = try await RunningServer.start(service: service, config: config, logger: logger)

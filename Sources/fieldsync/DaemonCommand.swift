@@ -71,7 +71,7 @@ struct DaemonCommand: AsyncParsableCommand {
         var announced = false
         while true {
             do {
-                return try TerminalSession(config: settings, access: .locked)
+                return try TerminalSession(config: settings, access: .locked, registry: FieldSyncCommand.registry)
             } catch let error as StoreError where error.code == .noStore {
                 if !announced {
                     logger.notice("no store yet: waiting for its first officer (`fieldsync officer add --first`)")
@@ -79,30 +79,6 @@ struct DaemonCommand: AsyncParsableCommand {
                     announced = true
                 }
                 try await Task.sleep(for: .seconds(2))
-            }
-        }
-    }
-}
-
-/// Wakes the daemon while the outbox holds records: a local write syncs at once when the network allows.
-/// And locks the store as soon as the officer signed out elsewhere, so the key does not stay in the
-/// daemon's memory until its next round.
-///
-/// Why polling and not GRDB's ValueObservation: writes come from other processes (`fieldsync record`,
-/// the terminal's app), and an observation only sees writes made through its own connection pool.
-/// Counting the outbox is one indexed query; every two seconds it costs nothing measurable.
-struct OutboxWatcher: Service {
-    let store: TerminalStore
-    let daemon: SyncDaemon
-    var every: Duration = .seconds(2)
-
-    func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            // Anything in the outbox is a reason to sync; a daemon backing off ignores the nudge, and a
-            // successful round empties the outbox, so this never spins.
-            while !Task.isCancelled {
-                try await Task.sleep(for: every)
-                if store.lockIfSignedOut() || ((try? store.pendingPushCount()) ?? 0) > 0 { daemon.localChange() }
             }
         }
     }

@@ -32,14 +32,21 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "The SQLite database file (created if missing; default ./fieldsync-server.sqlite).")
     var database: String?
 
+    func validate() throws {
+        if let listen, Self.hostAndPort(listen) == nil { throw ValidationError("--listen takes host:port, e.g. 127.0.0.1:8740") }
+    }
+
+    /// `host:port` split at its last colon (an IPv6 host keeps its own).
+    static func hostAndPort(_ listen: String) -> (host: String, port: Int)? {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else { return nil }
+        return (String(listen[..<colon]), port)
+    }
+
     func run() async throws {
         var settings = try await ServerConfig.load(path: config)
-        if let listen {
-            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
-                throw ValidationError("--listen takes host:port, e.g. 127.0.0.1:8740")
-            }
-            settings.host = String(listen[..<colon])
-            settings.port = port
+        if let listen, let address = Self.hostAndPort(listen) {
+            settings.host = address.host
+            settings.port = address.port
         }
         if let database { settings.databasePath = database }
         var logger = Logger(label: "fieldsync.server")
@@ -47,7 +54,7 @@ struct ServerCommand: AsyncParsableCommand {
         let storage = try openStorage(config: settings)
         let configuredPort = settings.port
         let running = settings
-        let services = serverServices(storage: storage, config: settings, logger: logger, onReady: { service in
+        let services = serverServices(storage: storage, config: settings, logger: logger, registry: FieldSyncCommand.registry, onReady: { service in
             if let signer = service.storage.auditSigner, let keyFile = running.auditSigningKeyFile {
                 let path = URL(fileURLWithPath: keyFile).standardizedFileURL.path
                 FileHandle.standardOutput.write(Data("Audit checkpoints signed with Ed25519 key \(signer.keyID) (\(path)); public key \(signer.publicKey)\n".utf8))

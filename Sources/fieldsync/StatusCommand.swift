@@ -21,7 +21,7 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var terminal: TerminalOptions
 
     func run() async throws {
-        let session = try TerminalSession(config: try terminal.loadConfig(), access: .locked)
+        let session = try terminal.session(access: .locked)
         try? session.store.refreshSession()
         var status = try session.status(state: .idle)
         let daemon = try? SyncStatus.read(from: session.config.statusFile)

@@ -29,16 +29,10 @@ import Testing
         if var command = command as? any AsyncParsableCommand { try await command.run() } else { try command.run() }
     }
 
-    /// The exit status `arguments` would end the process with.
+    /// The exit status `arguments` would end the process with: `main`'s own mapping, usage errors of
+    /// `validate()` included.
     func status(_ arguments: [String]) async -> Int32 {
-        do {
-            try await run(arguments)
-            return 0
-        } catch let code as ExitCode {
-            return code.rawValue
-        } catch {
-            return CLIFailure.describing(error).status
-        }
+        await FieldSyncCommand.run(arguments).status
     }
 
     @Test func enrollWriteSyncConflictResolveAndRevokeFromTheCommandLine() async throws {

@@ -17,11 +17,21 @@ public struct FieldSchema: Sendable, Hashable {
     /// An append-log field that must gain an entry whenever this field changes after creation
     /// (a jurisdiction moves only with a transfer-log entry).
     public let changeLoggedIn: String?
+    /// A receipt number: its value names one record only, among all records of every type (the server
+    /// refuses a second record that claims it), and is issued from the creating device's receipt-number
+    /// lease (the server refuses a number outside the device's blocks; a terminal issues one when a new
+    /// record leaves the field unset). Only an immutable text field can be unique; a type has at most one.
+    public let unique: Bool
 
     /// A field declaration; the flags default to off. `RecordSchema.init` checks names are unique.
     public init(_ name: String, _ kind: ValueKind, _ policy: MergePolicy, required: Bool = false,
                 sensitive: Bool = false, addendum: Bool = false, scope: Bool = false,
-                changeLoggedIn: String? = nil) {
+                changeLoggedIn: String? = nil, unique: Bool = false) {
+        if unique {
+            guard case .text = kind, case .immutable = policy else {
+                preconditionFailure("unique field '\(name)' must be immutable text: a receipt number never changes")
+            }
+        }
         self.name = name
         self.kind = kind
         self.policy = policy
@@ -30,5 +40,6 @@ public struct FieldSchema: Sendable, Hashable {
         self.addendum = addendum
         self.scope = scope
         self.changeLoggedIn = changeLoggedIn
+        self.unique = unique
     }
 }

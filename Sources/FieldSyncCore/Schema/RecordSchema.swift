@@ -17,6 +17,7 @@ public struct RecordSchema: Sendable {
         let lifecycles = fields.filter { if case .lifecycle = $0.policy { true } else { false } }
         precondition(lifecycles.count <= 1, "a record type has at most one lifecycle field")
         precondition(Set(fields.map(\.name)).count == fields.count, "field names repeat")
+        precondition(fields.filter(\.unique).count <= 1, "a record type has at most one unique (receipt-number) field")
         self.type = type
         self.version = version
         self.supportedVersions = supportedVersions ?? version...version
@@ -35,6 +36,9 @@ public struct RecordSchema: Sendable {
 
     /// The names of the `sensitive` fields (sealed at rest on terminals), in declaration order.
     public var sensitiveFields: [String] { fields.filter(\.sensitive).map(\.name) }
+
+    /// The type's receipt-number field (`FieldSchema.unique`), if it has one.
+    public var uniqueField: FieldSchema? { fields.first(where: \.unique) }
 
     /// Every unit named by a scope field of `state`, including concurrent values.
     public func scopeUnits(of state: RecordState) -> Set<UnitID> {

@@ -3,7 +3,7 @@ extension RecordSchema {
     /// offline, from a leased block) and never changes; a transfer moves the jurisdiction, which widens
     /// who may see the case; a closed case is locked and takes only addenda and supervisor notes.
     public static let incidentReport = RecordSchema(type: .incidentReport, version: 1, fields: [
-        FieldSchema("receiptNumber", .text(maxLength: 32), .immutable, required: true),
+        FieldSchema("receiptNumber", .text(maxLength: 32), .immutable, required: true, unique: true),
         FieldSchema("receivedAt", .timestamp, .immutable, required: true),
         FieldSchema("receivingUnit", .unit, .immutable, required: true, scope: true),
         FieldSchema("jurisdictionUnit", .unit, .lastWriterWins, required: true, scope: true, changeLoggedIn: "transfers"),

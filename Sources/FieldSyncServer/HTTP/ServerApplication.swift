@@ -49,10 +49,11 @@ public func openStorage(config: ServerConfig) throws -> any SyncStorage {
 /// PostgreSQL pool; none for SQLite), then `ServerService`, which prepares the storage and serves. On
 /// SIGTERM the group stops them in reverse order: the HTTP server finishes the requests in flight, then
 /// the pool closes.
-public func serverServices(storage: any SyncStorage, config: ServerConfig, logger: Logger,
+public func serverServices(storage: any SyncStorage, config: ServerConfig, logger: Logger, registry: SchemaRegistry = .standard,
                            onReady: @escaping @Sendable (SyncService) -> Void = { _ in },
                            onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }) -> [any Service] {
-    let server = ServerService(storage: storage, config: config, logger: logger, onReady: onReady, onServerRunning: onServerRunning)
+    let server = ServerService(storage: storage, config: config, logger: logger, registry: registry, onReady: onReady,
+                               onServerRunning: onServerRunning)
     return ((storage as? any Service).map { [$0] } ?? []) + [server]
 }
 
@@ -61,6 +62,8 @@ struct ServerService: Service {
     let storage: any SyncStorage
     let config: ServerConfig
     let logger: Logger
+    /// The record types this server accepts: the standard ones, or a deployment's own beside them.
+    let registry: SchemaRegistry
     let onReady: @Sendable (SyncService) -> Void
     let onServerRunning: @Sendable (any Channel) async -> Void
 
@@ -73,7 +76,7 @@ struct ServerService: Service {
             let url = config.postgresURL.map(PostgresStorage.redacted) ?? ""
             throw ServerConfigError("cannot prepare the PostgreSQL database at \(url): \(String(reflecting: error))")
         }
-        let service = SyncService(storage: storage, settings: config.service)
+        let service = SyncService(storage: storage, registry: registry, settings: config.service)
         onReady(service)
         try await buildApplication(service: service, config: config, logger: logger, onServerRunning: onServerRunning).run()
     }

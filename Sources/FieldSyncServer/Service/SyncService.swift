@@ -196,7 +196,7 @@ public final class SyncService: Sendable {
             throw ServerError(.rateLimited, "this device has pushed more than its byte budget; retry later", retryAfterSeconds: wait)
         }
         let batch = PushBatch(replica: device.replica, batchID: request.batchID, fingerprint: Self.fingerprint(encoded),
-                              records: request.records, encoded: encoded, receivedAt: now)
+                              records: request.records, encoded: encoded, receivedAt: now, registry: registry)
         var admission = PushAdmission(registry: registry, device: device, latestAllowedWall: now + settings.clockSkewTolerance)
         admission.earliestAllowedWall = settings.deploymentEpoch
         admission = admission.presumingNew(request.records)

@@ -11,9 +11,12 @@ public struct PushBatch: Sendable {
     /// serial write does not pay for it; empty when not prepared.
     public var encoded: [EncodedRecord]
     public var receivedAt: Int64
+    /// The record types the service validates against: their unique fields (`FieldSchema.unique`) are
+    /// the receipt numbers the storage checks against the pusher's leases and the numbers already issued.
+    public var registry: SchemaRegistry
 
     public init(replica: ReplicaID, batchID: String, fingerprint: String, records: [RecordState],
-                encoded: [EncodedRecord] = [], receivedAt: Int64) {
+                encoded: [EncodedRecord] = [], receivedAt: Int64, registry: SchemaRegistry = .standard) {
         precondition(encoded.isEmpty || encoded.count == records.count)
         self.replica = replica
         self.batchID = batchID
@@ -21,5 +24,6 @@ public struct PushBatch: Sendable {
         self.records = records
         self.encoded = encoded
         self.receivedAt = receivedAt
+        self.registry = registry
     }
 }

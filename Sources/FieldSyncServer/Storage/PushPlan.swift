@@ -3,8 +3,9 @@ import Foundation
 
 /// What one push batch will write, decided before any change sequence is assigned. This is the part of
 /// `SyncStorage.applyPush` that every backend shares: admission of each record against its stored
-/// state, the receipt-number check, and the rows (JSON, digests, authors) to write. A backend reads the
-/// stored states, builds the plan, then writes `changes` under the sequences it assigns.
+/// state, the receipt-number check (of each type's unique field, `FieldSchema.unique`), and the rows
+/// (JSON, digests, authors) to write. A backend reads the stored states, builds the plan, then writes
+/// `changes` under the sequences it assigns.
 struct PushPlan {
     /// One record to store.
     struct Change {
@@ -26,7 +27,7 @@ struct PushPlan {
         /// Units the stored record did not have yet.
         var newUnits: [UnitID]
         var needsPerson: Bool
-        /// The incident receipt number this new record claims.
+        /// The receipt number this new record claims (its type's unique field).
         var receiptNumber: String?
     }
 
@@ -89,7 +90,8 @@ struct PushPlan {
             var admission = admit(incoming, current)
             var receiptNumber: String?
             if case .store(let state, _, _, _, _) = admission, current == nil,
-               let number = Self.receiptNumber(of: state) {
+               let receipt = Self.receiptNumber(of: state, in: batch.registry) {
+                let (field, number) = receipt
                 // The lease first: a number outside the pusher's blocks is refused with the same words
                 // whether or not another case holds it, so refusals reveal nothing of other stations.
                 // No pusher row: a server node's own replica (no wire request is authenticated without
@@ -97,11 +99,11 @@ struct PushPlan {
                 let leased = pusher.map { Self.isLeased(number, in: $0.leases) } ?? true
                 let holder = leased ? try claimed[number] ?? receiptHolder(number) : nil
                 if !leased {
-                    admission = .reject(Rejection(.invalidValue, fields: ["receiptNumber"],
+                    admission = .reject(Rejection(.invalidValue, fields: [field],
                                                   message: "receipt number \(number) is not in a block leased to this device; issue numbers from the terminal's own lease"),
                                         current: nil)
                 } else if let holder, holder != state.id {
-                    admission = .reject(Rejection(.invalidValue, fields: ["receiptNumber"],
+                    admission = .reject(Rejection(.invalidValue, fields: [field],
                                                   message: "receipt number \(number) was already issued to another case; issue a new one from the lease"),
                                         current: nil)
                 } else {
@@ -193,10 +195,12 @@ struct PushPlan {
             + quarantined.map { Self.auditDraft(for: $0, batch: batch) }
     }
 
-    /// The receipt number of an incident report, which names one case only.
-    static func receiptNumber(of state: RecordState) -> String? {
-        guard state.type == .incidentReport else { return nil }
-        return state.entries("receiptNumber").first?.value.stringValue
+    /// The receipt number a record carries, which names it only: the value of its type's unique field
+    /// (`FieldSchema.unique`; an incident report's `receiptNumber`), and that field's name.
+    static func receiptNumber(of state: RecordState, in registry: SchemaRegistry) -> (field: String, number: String)? {
+        guard let field = registry[state.type]?.uniqueField?.name,
+              let number = state.entries(field).first?.value.stringValue else { return nil }
+        return (field, number)
     }
 
     /// Whether `number` is written exactly as one of `leases` issues it (`prefix-` and the zero-padded
@@ -213,9 +217,9 @@ struct PushPlan {
         }
     }
 
-    /// The receipt numbers the new incident reports of a batch carry: what a backend looks up before planning.
+    /// The receipt numbers the records of a batch carry: what a backend looks up before planning.
     static func receiptNumbers(of batch: PushBatch) -> [String] {
-        batch.records.compactMap(receiptNumber(of:))
+        batch.records.compactMap { receiptNumber(of: $0, in: batch.registry)?.number }
     }
 
     static func sha256Hex(_ data: Data) -> String {

@@ -6,7 +6,8 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// Options of the commands that use the server's admin API (`/v1/admin/...`).
+/// Where the server's admin API is, and the token that opens it: the options of every command that uses
+/// it (`admin`, `history`, `audit`, and `conflicts --server-wide`). Each command adds its own `--json`.
 struct AdminOptions: ParsableArguments {
     @Option(help: "The server's base URL.")
     var server = ProcessInfo.processInfo.environment["FIELDSYNC_SERVER"] ?? "http://127.0.0.1:8740"
@@ -14,9 +15,13 @@ struct AdminOptions: ParsableArguments {
     @Option(help: "The administrator token (default: $FIELDSYNC_ADMIN_TOKEN). Prefer the variable: options show in `ps`.")
     var adminToken: String?
 
-    @Flag(help: "Print JSON instead of text.")
-    var json = false
+    func validate() throws {
+        guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https" else {
+            throw ValidationError("--server takes a URL such as http://127.0.0.1:8740 (got '\(server)')")
+        }
+    }
 
+    /// The client, once the token is known (the variable is read only by the commands that need it).
     func client() throws -> AdminClient {
         guard let url = URL(string: server), url.scheme == "http" || url.scheme == "https" else {
             throw CLIFailure(CLIFailure.usage, "--server takes a URL such as http://127.0.0.1:8740")

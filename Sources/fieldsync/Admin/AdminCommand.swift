@@ -26,6 +26,7 @@ struct AdminCommand: AsyncParsableCommand {
                 """)
 
         @OptionGroup var admin: AdminOptions
+        @Flag(help: "Print JSON instead of text.") var json = false
         @Argument(help: "The unit, e.g. KH.P03.S012 (a station) or KH.P03 (a precinct).") var unit: String
         @Flag(help: "Replace the unit's roster with the --officer options given.") var set = false
         @Option(name: .customLong("officer"), help: "A badge number to put on the roster (repeat for each).") var officers: [String] = []
@@ -45,7 +46,7 @@ struct AdminCommand: AsyncParsableCommand {
             let path = "/roster/" + (unit.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? unit)
             let entries = set ? try await client.put(path, Body(officers: officers, reason: reason), as: [RosterEntry].self)
                               : try await client.get(path, as: [RosterEntry].self)
-            if admin.json { return try Output.json(entries) }
+            if json { return try Output.json(entries) }
             if entries.isEmpty { return Output.lines(["\(unit) has no roster of its own."]) }
             Output.lines(["Roster of \(unit) (\(entries.count) officers):"] + Text.table(["officer", "since"], entries.map {
                 [$0.officer.rawValue, Text.time($0.addedAt)]
@@ -97,6 +98,7 @@ struct AdminCommand: AsyncParsableCommand {
                 """)
 
         @OptionGroup var admin: AdminOptions
+        @Flag(help: "Print JSON instead of text.") var json = false
         @Option(help: "The station the terminal belongs to, e.g. KH.P03.S012.") var station: String
         @Option(help: "Hours until the token expires (server default: 24).") var lifetimeHours: Int64?
 
@@ -108,7 +110,7 @@ struct AdminCommand: AsyncParsableCommand {
         func run() async throws {
             let issued = try await admin.client().post("/enrollment-tokens", Body(station: station, lifetimeSeconds: lifetimeHours.map { $0 * 3_600 }),
                                                        as: IssuedEnrollmentToken.self)
-            if admin.json { return try Output.json(issued) }
+            if json { return try Output.json(issued) }
             Output.lines(["Enrollment token for \(issued.station.rawValue) (one use, expires \(Text.time(issued.expiresAt))):",
                           issued.token])
         }
@@ -123,6 +125,7 @@ struct AdminCommand: AsyncParsableCommand {
                 """)
 
         @OptionGroup var admin: AdminOptions
+        @Flag(help: "Print JSON instead of text.") var json = false
         @Argument(help: "The device's replica id (see `fieldsync admin devices`).") var replica: String
         @Option(help: "Why (kept in the audit chain).") var reason: String
 
@@ -130,7 +133,7 @@ struct AdminCommand: AsyncParsableCommand {
 
         func run() async throws {
             let device = try await admin.client().post("/devices/\(replica)/revoke", Body(reason: reason), as: Device.self)
-            if admin.json { return try Output.json(device) }
+            if json { return try Output.json(device) }
             Output.lines(["Revoked \(device.name) (\(device.replica.rawValue)) of \(device.station.rawValue). "
                 + "It wipes its store on its next contact with the server."])
         }
@@ -142,10 +145,11 @@ struct AdminCommand: AsyncParsableCommand {
             discussion: "Examples:\n  fieldsync admin devices\n  fieldsync admin devices --json | jq '.[].name'")
 
         @OptionGroup var admin: AdminOptions
+        @Flag(help: "Print JSON instead of text.") var json = false
 
         func run() async throws {
             let devices = try await admin.client().get("/devices", as: [Device].self)
-            if admin.json { return try Output.json(devices) }
+            if json { return try Output.json(devices) }
             Output.lines(devices.isEmpty ? ["No devices enrolled."] : Text.table(
                 ["name", "station", "enrolled", "revoked", "replica"],
                 devices.map { [$0.name, $0.station.rawValue, Text.time($0.enrolledAt), $0.revokedAt.map(Text.time) ?? "-", $0.replica.rawValue] }))
@@ -158,10 +162,11 @@ struct AdminCommand: AsyncParsableCommand {
             discussion: "Examples:\n  fieldsync admin leases\n  fieldsync admin leases --json")
 
         @OptionGroup var admin: AdminOptions
+        @Flag(help: "Print JSON instead of text.") var json = false
 
         func run() async throws {
             let leases = try await admin.client().get("/leases", as: [LeaseGrant].self)
-            if admin.json { return try Output.json(leases) }
+            if json { return try Output.json(leases) }
             Output.lines(leases.isEmpty ? ["No leases granted."] : Text.table(
                 ["granted", "first", "last", "replica"],
                 leases.map { [Text.time($0.grantedAt), $0.lease.receiptNumber($0.lease.first), $0.lease.receiptNumber($0.lease.last), $0.replica.rawValue] }))
@@ -180,12 +185,13 @@ struct AdminCommand: AsyncParsableCommand {
                 """)
 
         @OptionGroup var admin: AdminOptions
+        @Flag(help: "Print JSON instead of text.") var json = false
         @Argument(help: "The record id.") var record: String
         @Option(help: "Why (kept in the audit chain).") var reason: String
 
         func run() async throws {
             try await admin.client().delete("/records/\(record)", query: [URLQueryItem(name: "reason", value: reason)])
-            if admin.json { return try Output.json(["purged": record]) }
+            if json { return try Output.json(["purged": record]) }
             Output.lines(["Purged \(record). The audit chain records who did it and why."])
         }
     }

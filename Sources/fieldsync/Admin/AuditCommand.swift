@@ -31,6 +31,7 @@ struct AuditCommand: AsyncParsableCommand {
                 """)
 
         @OptionGroup var admin: AdminOptions
+        @Flag(help: "Print JSON instead of text.") var json = false
         @Option(help: "A checkpoint exported earlier (JSON from `fieldsync audit checkpoint`) that the chain must still cover.")
         var checkpoint: String?
 
@@ -43,7 +44,7 @@ struct AuditCommand: AsyncParsableCommand {
             } else {
                 verification = try await client.get("/audit/verify", as: AuditVerification.self)
             }
-            if admin.json {
+            if json {
                 try Output.json(verification)
             } else if let problem = verification.problem {
                 var lines = ["BROKEN (\(problem.rawValue)): " + (verification.detail ?? "entry \(verification.firstBadSequence.map(String.init) ?? "?")")]
@@ -80,6 +81,7 @@ struct AuditCommand: AsyncParsableCommand {
                 """)
 
         @OptionGroup var admin: AdminOptions
+        @Flag(help: "Accepted for scripts: the export is JSON either way.") var json = false
         @Option(help: "Export the checkpoint kept by the terminal of this configuration file instead of the server's.")
         var terminalConfig: String?
 
@@ -88,7 +90,7 @@ struct AuditCommand: AsyncParsableCommand {
                 try Output.json(try await admin.client().get("/audit/checkpoint", as: AuditCheckpointExport.self))
                 return
             }
-            let store = try TerminalSession(config: try ClientConfig.load(path: terminalConfig)).store
+            let store = try TerminalSession(config: try ClientConfig.load(path: terminalConfig), registry: FieldSyncCommand.registry).store
             if let warning = try store.auditCheckpointWarning {
                 Output.progress("warning: the terminal refused a checkpoint (\(warning.problem.rawValue)) at sequence \(warning.checkpoint.sequence)")
             }

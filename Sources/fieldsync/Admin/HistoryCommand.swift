@@ -18,6 +18,7 @@ struct HistoryCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var admin: AdminOptions
+    @Flag(help: "Print JSON instead of text.") var json = false
     @Argument(help: "The record id.") var record: String
     @Option(help: "Why you read this record (required; kept in the audit chain).") var reason: String
 
@@ -25,7 +26,7 @@ struct HistoryCommand: AsyncParsableCommand {
         let client = try admin.client()
         let entries = try await client.get("/records/\(record)/history", query: [URLQueryItem(name: "reason", value: reason)],
                                            as: [HistoryEntry].self)
-        if admin.json { return try Output.json(entries) }
+        if json { return try Output.json(entries) }
         guard !entries.isEmpty else {
             throw CLIFailure(CLIFailure.notFound, "the server has no accepted change of \(record)")
         }

@@ -22,17 +22,7 @@ struct ConflictsCommand: AsyncParsableCommand {
         @Flag(name: .customLong("server-wide"), help: "Read the server's conflicts (admin API) instead of this terminal's.")
         var serverWide = false
         @OptionGroup var terminal: TerminalOptions
-        @Option(help: "With --server-wide: the server's base URL.")
-        var server = ProcessInfo.processInfo.environment["FIELDSYNC_SERVER"] ?? "http://127.0.0.1:8740"
-        @Option(help: "With --server-wide: the administrator token (default: $FIELDSYNC_ADMIN_TOKEN).")
-        var adminToken: String?
-
-        func admin() throws -> AdminClient {
-            var options = try AdminOptions.parse([])
-            options.server = server
-            options.adminToken = adminToken
-            return try options.client()
-        }
+        @OptionGroup(title: "With --server-wide") var admin: AdminOptions
     }
 
     struct List: AsyncParsableCommand {
@@ -53,7 +43,7 @@ struct ConflictsCommand: AsyncParsableCommand {
         func run() async throws {
             var conflicts: [ConflictDescription]
             if source.serverWide {
-                conflicts = try await source.admin().get("/conflicts", as: [ConflictDescription].self)
+                conflicts = try await source.admin.client().get("/conflicts", as: [ConflictDescription].self)
             } else {
                 let store = try source.terminal.session().store
                 conflicts = try store.conflictedRecords().compactMap { try store.describeConflict($0.id) }
@@ -97,7 +87,7 @@ struct ConflictsCommand: AsyncParsableCommand {
             var context: VersionVector?
             let conflict: ConflictDescription?
             if source.serverWide {
-                let admin = try source.admin()
+                let admin = try source.admin.client()
                 conflict = try await admin.get("/conflicts/\(id)", as: ConflictDescription.self)
                 names = Dictionary(try await admin.get("/devices", as: [Device].self).map { ($0.replica, $0.name) },
                                    uniquingKeysWith: { first, _ in first })
@@ -143,7 +133,7 @@ struct ConflictsCommand: AsyncParsableCommand {
                   fieldsync conflicts resolve 5616... --officer KH2001 --take narrative=2
                   fieldsync conflicts resolve 5616... --officer KH2001 --set narrative="Both"
                   fieldsync conflicts resolve 5616... --field narrative --value "Agreed text"
-                  fieldsync conflicts resolve 5616... --server-wide --officer KH9001 --take narrative=1 \
+                  fieldsync conflicts resolve 5616... --server-wide --officer KH9001 --take narrative=1 \\
                       --reason "reporter confirmed by phone"
                 """)
 
@@ -156,6 +146,26 @@ struct ConflictsCommand: AsyncParsableCommand {
         @Option(name: .customLong("set"), help: "field=value: write this value.") var assignments: [String] = []
         @Option(help: "Shorthand with --value: the field to resolve.") var field: String?
         @Option(help: "Shorthand with --field: the value to write.") var value: String?
+
+        func validate() throws {
+            for choice in take {
+                let parts = choice.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, let number = Int(parts[1]), number >= 1 else {
+                    throw ValidationError("--take takes field=N, N counting the values `conflicts show` lists from 1 (got '\(choice)')")
+                }
+            }
+            guard (field == nil) == (value == nil) else { throw ValidationError("--field and --value go together") }
+            try FieldAssignment.validate(assignments + (field.map { ["\($0)=\(value ?? "")"] } ?? []))
+            guard !take.isEmpty || !assignments.isEmpty || field != nil else {
+                throw ValidationError("say how to resolve: --take field=N or --set field=value")
+            }
+            if source.serverWide {
+                guard officer != nil else { throw ValidationError("--server-wide needs --officer: every write names an officer") }
+                guard let reason, !reason.isEmpty else {
+                    throw ValidationError("--server-wide needs --reason: it goes into the audit chain")
+                }
+            }
+        }
 
         func run() async throws {
             if source.serverWide { return try await resolveOnServer() }
@@ -201,19 +211,14 @@ struct ConflictsCommand: AsyncParsableCommand {
             var values = try assignments.map(FieldAssignment.init)
             if let field, let value { values.append(try FieldAssignment("\(field)=\(value)")) }
             decisions += values.map { .write($0.field, $0.value) }
-            guard !decisions.isEmpty else {
-                throw CLIFailure(CLIFailure.usage, "say how to resolve: --take field=N or --set field=value")
-            }
             return decisions
         }
 
         /// The administrator's path: the server writes the decision as its own replica, in the officer's name.
+        /// `validate()` made sure of `--officer` and `--reason`.
         private func resolveOnServer() async throws {
-            guard let officer else { throw CLIFailure(CLIFailure.usage, "--server-wide needs --officer: every write names an officer") }
-            guard let reason, !reason.isEmpty else {
-                throw CLIFailure(CLIFailure.usage, "--server-wide needs --reason: it goes into the audit chain")
-            }
-            let admin = try source.admin()
+            let officer = officer ?? "", reason = reason ?? ""
+            let admin = try source.admin.client()
             let path = "/records/\(id)"
             let conflict = try await admin.get("/conflicts/\(id)", as: ConflictDescription.self)
             var results: [RecordResult] = []

@@ -41,7 +41,7 @@ struct OfficerCommand: ParsableCommand {
             let pin = try PIN.read("New PIN or passphrase for \(officer): ", file: pinFile)
             if first {
                 let store = try TerminalStore(path: config.storePath, access: .create(officer: badge, passphrase: pin),
-                                              keys: try config.storeKeys())
+                                              keys: try config.storeKeys(), registry: FieldSyncCommand.registry)
                 try store.close()
                 Output.lines(["Created the store \(config.storePath); \(officer) can unlock it and is signed in."])
             } else {
@@ -63,7 +63,7 @@ struct OfficerCommand: ParsableCommand {
             let config = try terminal.loadConfig()
             let pin = try PIN.read("PIN or passphrase for \(officer): ", file: pinFile)
             let store = try TerminalStore(path: config.storePath, access: .signIn(officer: OfficerID(officer), passphrase: pin),
-                                          keys: try config.storeKeys())
+                                          keys: try config.storeKeys(), registry: FieldSyncCommand.registry)
             try store.close()
             Output.lines(["\(officer) is signed in; the session is in \(config.sessionDirectory)."])
         }
@@ -75,7 +75,7 @@ struct OfficerCommand: ParsableCommand {
 
         func run() throws {
             let config = try terminal.loadConfig()
-            let store = try TerminalStore(path: config.storePath, access: .locked, keys: try config.storeKeys())
+            let store = try TerminalStore(path: config.storePath, access: .locked, keys: try config.storeKeys(), registry: FieldSyncCommand.registry)
             try store.signOut()
             try store.close()
             Output.lines(["Signed out: the terminal is locked."])
@@ -88,7 +88,7 @@ struct OfficerCommand: ParsableCommand {
 
         func run() throws {
             let config = try terminal.loadConfig()
-            let store = try TerminalStore(path: config.storePath, access: .locked, keys: try config.storeKeys())
+            let store = try TerminalStore(path: config.storePath, access: .locked, keys: try config.storeKeys(), registry: FieldSyncCommand.registry)
             defer { try? store.close() }
             try? store.refreshSession()
             let officers = try store.officers()

@@ -10,16 +10,17 @@ struct RecordCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "record",
         abstract: "Add, show, list, void and annotate records in this terminal's store.",
-        subcommands: [Add.self, Show.self, List.self, Void.self, Note.self])
+        subcommands: [Add.self, Show.self, List.self, VoidRecord.self, Note.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a record (offline; the next sync pushes it).",
             discussion: """
-                TYPE is patrolSignIn, householdVisit or incidentReport. Fields come from --set field=value \
-                (JSON values allowed). Defaults: the station as unit and receiving unit, now as the time, \
-                the officer as sign-in officer or visiting officer; incident reports get a receipt number \
-                from the terminal's lease.
+                TYPE is a record type this terminal knows (listed under ARGUMENTS). Fields come from \
+                --set field=value (JSON values allowed). Required fields left unset get defaults: now as \
+                the time, the officer as sign-in officer or visiting officer, the station as a patrol's \
+                unit and an incident's receiving unit; a receipt-number field (an incident report's, or \
+                any type's unique field) gets the next number of the terminal's lease.
 
                 Examples:
                   fieldsync record add patrolSignIn --officer KH1001 --set checkpoint=CP-7-ELEVEN-0042 --set method=qr
@@ -30,9 +31,13 @@ struct RecordCommand: AsyncParsableCommand {
                 """)
 
         @OptionGroup var terminal: TerminalOptions
-        @Argument(help: "patrolSignIn, householdVisit or incidentReport.") var type: String
+        @Argument(help: "The record type.") var type: RecordType
         @Option(help: "The officer making the write (badge number).") var officer: String?
         @Option(name: .customLong("set"), help: "field=value; repeat for each field.") var assignments: [String] = []
+
+        func validate() throws {
+            try FieldAssignment.validate(assignments)
+        }
 
         func run() async throws {
             let session = try terminal.session()
@@ -41,31 +46,14 @@ struct RecordCommand: AsyncParsableCommand {
             guard let station = try store.identity?.station else {
                 throw CLIFailure(CLIFailure.failure, "enroll this terminal first: `fieldsync sync` with an enrollmentToken in the configuration")
             }
+            guard let schema = store.registry[type] else {
+                throw CLIFailure(CLIFailure.usage, "this terminal's store knows no record type '\(type)'")
+            }
             var fields = [String: FieldValue]()
             for assignment in try assignments.map(FieldAssignment.init) { fields[assignment.field] = assignment.value }
             let now = WallClock.milliseconds(Date())
-            let record: StoredRecord
-            switch RecordType(type) {
-            case .incidentReport:
-                func text(_ name: String) -> String? { fields[name]?.stringValue }
-                record = try store.createIncidentReport(NewIncidentReport(
-                    receivedAt: fields["receivedAt"]?.intValue ?? now, receivingUnit: station,
-                    jurisdictionUnit: text("jurisdictionUnit").map { UnitID($0) }, category: text("category") ?? "",
-                    severity: text("severity") ?? "", narrative: text("narrative") ?? "", reporterName: text("reporterName"),
-                    reporterNationalID: text("reporterNationalID"), reporterContact: text("reporterContact"),
-                    location: text("location")), by: author)
-            case .patrolSignIn:
-                fields["unit"] = fields["unit"] ?? .string(station.rawValue)
-                fields["signedAt"] = fields["signedAt"] ?? .int(now)
-                fields["officers"] = fields["officers"] ?? .list([.string(author.rawValue)])
-                record = try store.create(.patrolSignIn, fields.sorted { $0.key < $1.key }.map { .set($0.key, $0.value) }, by: author)
-            case .householdVisit:
-                fields["officer"] = fields["officer"] ?? .string(author.rawValue)
-                fields["visitedAt"] = fields["visitedAt"] ?? .int(now)
-                record = try store.create(.householdVisit, fields.sorted { $0.key < $1.key }.map { .set($0.key, $0.value) }, by: author)
-            default:
-                throw CLIFailure(CLIFailure.usage, "unknown record type '\(type)': use patrolSignIn, householdVisit or incidentReport")
-            }
+            NewRecordDefaults(station: station, officer: author, now: now).fill(&fields, of: schema)
+            let record = try store.create(type, fields.sorted { $0.key < $1.key }.map { .set($0.key, $0.value) }, by: author)
             if terminal.json { return try Output.json(RecordView(record)) }
             Output.lines(["Created (pending sync):"] + RecordView.lines(record))
         }
@@ -106,7 +94,7 @@ struct RecordCommand: AsyncParsableCommand {
                 """)
 
         @OptionGroup var terminal: TerminalOptions
-        @Option(help: "Only this record type.") var type: String?
+        @Option(help: "Only this record type.") var type: RecordType?
         @Option(help: "Only records in this lifecycle state.") var status: String?
         @Flag(help: "Only records with a conflict.") var conflicted = false
         @Flag(help: "Only records not yet pushed.") var pending = false
@@ -126,7 +114,7 @@ struct RecordCommand: AsyncParsableCommand {
                     ["when", "record", "reason"],
                     changes.map { [Text.time($0.rejectedAt), $0.recordID.rawValue, "\($0.rejection.code.rawValue): \($0.rejection.message)"] }))
             }
-            let filter = RecordFilter(types: type.map { [RecordType($0)] } ?? [], statuses: status.map { [$0] } ?? [],
+            let filter = RecordFilter(types: type.map { [$0] } ?? [], statuses: status.map { [$0] } ?? [],
                                       conflictedOnly: conflicted, pendingPushOnly: pending, limit: limit)
             let records = try store.records(filter)
             if terminal.json { return try Output.json(records.map(RecordView.init)) }
@@ -142,8 +130,10 @@ struct RecordCommand: AsyncParsableCommand {
         }
     }
 
-    struct Void: AsyncParsableCommand {
+    /// `record void` (not named `Void`, which would shadow `Swift.Void` inside `RecordCommand`).
+    struct VoidRecord: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "void",
             abstract: "Void a record with a reason (records are never deleted).",
             discussion: """
                 Examples:

@@ -1,3 +1,4 @@
+import ArgumentParser
 import FieldSyncCore
 import FieldSyncStore
 import Foundation
@@ -49,24 +50,34 @@ struct RecordView: Encodable {
         return lines
     }
 
-    /// One line for `record list`.
+    /// One line for `record list`: the record's type, and what names it to a person, as its schema says:
+    /// its receipt number (the unique field), else its first required immutable text (a checkpoint, a
+    /// household).
     static func summary(_ record: StoredRecord) -> [String] {
-        let (kind, headline): (String, String) = switch record.type {
-        case .patrolSignIn: ("sign-in", record["checkpoint"]?.singleValue?.stringValue ?? "")
-        case .householdVisit: ("visit", record["household"]?.singleValue?.stringValue ?? "")
-        case .incidentReport: ("incident", record["receiptNumber"]?.singleValue?.stringValue ?? "")
-        default: (record.type.rawValue, "")
+        let fields = record.schema.fields
+        let headline = record.schema.uniqueField ?? fields.first { field in
+            guard field.required, case .immutable = field.policy, case .text = field.kind else { return false }
+            return true
         }
         let flags = (record.conflicted ? "C" : "-") + (record.pendingPush ? "P" : "-")
-        return [record.id.rawValue, kind, record.status ?? "-", flags, headline]
+        return [record.id.rawValue, record.type.rawValue, record.status ?? "-", flags,
+                headline.flatMap { record[$0.name]?.singleValue?.stringValue } ?? ""]
     }
 }
 
 /// `--set field=value` as a write: the value is read as JSON when it parses (numbers, lists, objects,
 /// quoted strings), else as plain text, so `--set severity=major` and `--set riskLevel=2` both work.
+/// A malformed one is a usage error: commands check theirs in `validate()` (`validate(_:)`).
 struct FieldAssignment {
     var field: String
     var value: FieldValue
+
+    /// Throws the usage error of the first malformed assignment, as `validate()` must (`ValidationError`).
+    static func validate(_ texts: [String]) throws {
+        for text in texts {
+            do { _ = try FieldAssignment(text) } catch let failure as CLIFailure { throw ValidationError(failure.description) }
+        }
+    }
 
     init(_ text: String) throws {
         guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {

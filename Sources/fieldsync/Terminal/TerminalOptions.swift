@@ -1,6 +1,7 @@
 import ArgumentParser
 import FieldSyncClient
 import FieldSyncCore
+import FieldSyncStore
 import Foundation
 
 /// Options shared by the commands that work on this terminal's store.
@@ -13,8 +14,11 @@ struct TerminalOptions: ParsableArguments {
 
     func loadConfig() throws -> ClientConfig { try ClientConfig.load(path: config) }
 
-    /// The terminal with the session of the officer signed in (`fieldsync officer login`).
-    func session() throws -> TerminalSession { try TerminalSession(config: try loadConfig()) }
+    /// The terminal with the session of the officer signed in (`fieldsync officer login`), knowing the
+    /// record types of `FieldSyncCommand.registry`.
+    func session(access: StoreAccess = .session) throws -> TerminalSession {
+        try TerminalSession(config: try loadConfig(), access: access, registry: FieldSyncCommand.registry)
+    }
 
     /// The officer a write names: `--officer`, else the configuration's defaultOfficer, else the officer
     /// signed in. The store refuses a write naming anybody but the officer signed in.
