@@ -40,7 +40,8 @@ public struct ClientConfig: Codable, Sendable, Hashable {
     public var backoffCapSeconds: Double
     /// Records per push batch and per pull page.
     public var batchSize: Int
-    /// Records per pull page asked for (the server caps it at 1000).
+    /// Records per pull page asked for (the server caps it, at 10,000 by default; pages are also bounded
+    /// by 4 MiB of states).
     public var pageSize: Int
     /// trace, debug, info, notice, warning, error or critical.
     public var logLevel: String
@@ -56,7 +57,7 @@ public struct ClientConfig: Codable, Sendable, Hashable {
                 scryptParallelism: Int = KeyDerivationCost.standard.parallelism, deviceName: String = ProcessInfo.processInfo.hostName,
                 enrollmentToken: String? = nil, defaultOfficer: String? = nil, statusFile: String = "fieldsync-status.json",
                 requestTimeoutSeconds: Double = 30, syncIntervalSeconds: Double = 300, backoffBaseSeconds: Double = 2,
-                backoffCapSeconds: Double = 300, batchSize: Int = 500, pageSize: Int = 1_000, logLevel: String = "info") {
+                backoffCapSeconds: Double = 300, batchSize: Int = 500, pageSize: Int = 10_000, logLevel: String = "info") {
         self.serverURL = serverURL
         self.storePath = storePath
         self.keyFile = keyFile

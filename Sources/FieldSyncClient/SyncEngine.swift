@@ -34,8 +34,11 @@ public struct SyncEngine: Sendable {
     public let transport: any SyncTransport
     /// Most records per push batch (then cut to `maxBatchBytes`).
     public var batchSize: Int
-    /// Records per pull page asked for.
+    /// Records per pull page asked for (the server caps it).
     public var pageSize: Int
+    /// Most bytes of record states per pull page asked for: what a page costs the terminal's memory
+    /// (the server caps it too; a page holds at least one record).
+    public var maxPageBytes = 4 << 20
     /// Fresh batch ids (UUIDs in production; injected for deterministic tests).
     public var makeBatchID: @Sendable () -> String
     /// Most bytes of record JSON in one push, well under the server's 16 MiB body limit: a batch of long
@@ -46,7 +49,7 @@ public struct SyncEngine: Sendable {
 
     /// An engine over `store` and `transport`. Traps (precondition) unless `batchSize` and `pageSize`
     /// are positive.
-    public init(store: any SyncEngineStore, transport: any SyncTransport, batchSize: Int = 500, pageSize: Int = 1_000,
+    public init(store: any SyncEngineStore, transport: any SyncTransport, batchSize: Int = 500, pageSize: Int = 10_000,
                 makeBatchID: @escaping @Sendable () -> String) {
         precondition(batchSize > 0 && pageSize > 0)
         self.store = store
@@ -109,7 +112,7 @@ public struct SyncEngine: Sendable {
                 push = pending.isEmpty ? nil : PushRequest(batchID: makeBatchID(), records: pending)
                 if let push { try store.rememberPush(push) }
             }
-            let request = SyncRequest(push: push, pull: PullRequest(cursor: try store.pullCursor(), limit: pageSize))
+            let request = SyncRequest(push: push, pull: PullRequest(cursor: try store.pullCursor(), limit: pageSize, maxBytes: maxPageBytes))
             let response: SyncResponse
             let transport = self.transport
             let outcome = await Self.result { () async throws(ClientError) -> SyncResponse in

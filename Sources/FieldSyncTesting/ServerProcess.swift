@@ -32,6 +32,13 @@ public final class ServerProcess: @unchecked Sendable {
         let process = Process()
         process.executableURL = try executable()
         process.arguments = ["server", "--listen", "127.0.0.1:0"] + arguments
+        var environment = environment
+        if environment["FIELDSYNC_AUDIT_SIGNING_KEY_FILE"] == nil {
+            // Each server its own key (not one in the shared working directory), the same across restarts
+            // on the same database.
+            environment["FIELDSYNC_AUDIT_SIGNING_KEY_FILE"] = environment["FIELDSYNC_STORAGE_PATH"].map { $0 + ".audit.key" }
+                ?? FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-audit-\(UUID().uuidString).key").path
+        }
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-server-\(UUID().uuidString).log").path
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)

@@ -57,6 +57,7 @@ public enum StorageConformance {
     public static let cases: [Case] = [
         pushAndPull, pagination, cursorRules, replay, rejection, scopes, transfer, concurrentEdits, leases, enrollment,
         receiptNumbers, declaredReceiptNumbers, historyAndAudit, revocation, revokedInFlight, severalScopes, roster,
+        pagesByBytes,
     ]
 
     static let roster = Case(name: "rosters bound whose writes a station's devices carry; a precinct's roster covers its stations") { h in
@@ -150,6 +151,42 @@ public enum StorageConformance {
         try expect(Set(seen.map(\.id)).count == 25 && seen.count == 26 && seen.last == changed, "\(seen.count) records seen")
         let caughtUp = try await h.service.pull(PullRequest(cursor: cursor), for: device)
         try expect(caughtUp.records.isEmpty && !caughtUp.hasMore && caughtUp.cursor == cursor, "caught up")
+    }
+
+    static let pagesByBytes = Case(name: "pages stop at the byte budget (at least one record each), never skip, and the server caps the budget") { h in
+        let (device, _, factory) = try await h.enroll(stationA)
+        let records = try (0..<12).map { index in
+            try factory.incidentReport("i\(index)", narrative: String(repeating: "long narrative \(index) ", count: 20 + 15 * (index % 4)))
+        }
+        _ = try await h.push(records, from: device)
+        let sizes = Dictionary(uniqueKeysWithValues: records.map { ($0.id, RecordStateJSON.encode($0).count) })
+        let budget = 3 * (sizes.values.max() ?? 0)
+        for maxBytes in [1, budget] {
+            var seen: [RecordState] = []
+            var cursor: String?
+            var pages = 0
+            while true {
+                let page = try await h.service.pull(PullRequest(cursor: cursor, limit: 100, maxBytes: maxBytes), for: device)
+                let bytes = page.records.reduce(0) { $0 + sizes[$1.id, default: 0] }
+                try expect(!page.records.isEmpty || !page.hasMore, "a page with more to come holds a record (maxBytes \(maxBytes))")
+                try expect(page.records.count <= 1 || bytes <= maxBytes, "page of \(bytes) bytes over \(maxBytes)")
+                seen += page.records
+                pages += 1
+                cursor = page.cursor
+                if !page.hasMore { break }
+            }
+            try expect(seen == records, "every record once, in order, with maxBytes \(maxBytes): \(seen.map(\.id))")
+            try expect(maxBytes != 1 || pages == records.count, "one record per page at 1 byte: \(pages) pages")
+            try expect(maxBytes == 1 || (3...12).contains(pages) && pages < records.count, "cut by bytes into \(pages) pages")
+        }
+        // The terminal's budget never exceeds the server's: a huge maxBytes is capped by pullPageBytes.
+        var capped = SyncService.Settings()
+        capped.pullPageBytes = budget
+        capped.rateLimit = nil
+        let clock = h.clock
+        let strict = SyncService(storage: h.storage, settings: capped, clock: { clock.now })
+        let first = try await strict.pull(PullRequest(cursor: nil, limit: 100, maxBytes: .max), for: device)
+        try expect(first.hasMore && first.records.reduce(0) { $0 + sizes[$1.id, default: 0] } <= budget, "server cap applies")
     }
 
     static let cursorRules = Case(name: "a cursor beyond the head is refused; a purge keeps issued cursors valid") { h in

@@ -22,7 +22,7 @@ import Testing
         #expect(config.storePath == directory.appendingPathComponent("data/t.sqlite").standardizedFileURL.path)
         #expect(config.keyFile == "/etc/fieldsync/t.key")
         #expect(config.statusFile == directory.appendingPathComponent("fieldsync-status.json").standardizedFileURL.path)
-        #expect(config.syncIntervalSeconds == 300 && config.batchSize == 500 && config.pageSize == 1_000)
+        #expect(config.syncIntervalSeconds == 300 && config.batchSize == 500 && config.pageSize == 10_000)
         #expect(config.backoff.ceiling(afterFailures: 1) == 2_000 && config.backoff.capMilliseconds == 300_000)
         #expect(config.enrollmentToken == nil)
         #expect(config.sessionDirectory == "/run/fieldsync")

@@ -57,8 +57,8 @@ final class GatedStorage: SyncStorage {
         try await base.replaceRoster(of: unit, officers: officers, now: now, audit: audit)
     }
     func roster(of units: [UnitID]) async throws -> [RosterEntry] { try await base.roster(of: units) }
-    func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int) async throws -> StoredPage {
-        try await base.pullPage(after: cursor, scopes: scopes, limit: limit)
+    func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int, maxBytes: Int) async throws -> StoredPage {
+        try await base.pullPage(after: cursor, scopes: scopes, limit: limit, maxBytes: maxBytes)
     }
     func headSequence() async throws -> UInt64 { try await base.headSequence() }
     func record(_ id: RecordID, audit: AuditDraft?) async throws -> ServerRecord? { try await base.record(id, audit: audit) }

@@ -6,13 +6,17 @@ public struct PullRequest: ProtocolMessage, Hashable {
     public var cursor: String?
     /// Most records in one page; the server may send fewer (and caps it).
     public var limit: Int
+    /// Most bytes of record states in one page (the terminal's memory budget for a page), or nil for the
+    /// server's own cap. The server caps it too; a page always holds at least one record, whatever its size.
+    public var maxBytes: Int?
 
     /// A request for the page after `cursor`. `limit` must be at least 1 (the server refuses less as
-    /// `malformedRequest`); the server caps it at 1000.
-    public init(cursor: String?, limit: Int = 1_000, protocolVersion: Int = WireCoding.protocolVersion) {
+    /// `malformedRequest`); the server caps it (10,000 records and 4 MiB of states by default).
+    public init(cursor: String?, limit: Int = 1_000, maxBytes: Int? = nil, protocolVersion: Int = WireCoding.protocolVersion) {
         self.protocolVersion = protocolVersion
         self.cursor = cursor
         self.limit = limit
+        self.maxBytes = maxBytes
     }
 }
 

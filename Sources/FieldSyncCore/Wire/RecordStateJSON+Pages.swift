@@ -95,17 +95,18 @@ extension RecordStateJSON.Reader {
 
     /// A pull request: `cursor` may be absent (the beginning); a `null` cursor is left to `JSONDecoder`.
     mutating func pullRequest() throws -> PullRequest {
-        var version: Int?, cursor: String?, limit: Int?
+        var version: Int?, cursor: String?, limit: Int?, maxBytes: Int?
         try members { reader, key in
             switch key {
             case "protocolVersion": version = Int(exactly: try reader.integer())
             case "cursor": cursor = try reader.string()
             case "limit": limit = Int(exactly: try reader.integer())
+            case "maxBytes": maxBytes = Int(exactly: try reader.integer())
             default: throw NotReadHere()
             }
         }
         guard let version, let limit else { throw NotReadHere() }
-        return PullRequest(cursor: cursor, limit: limit, protocolVersion: version)
+        return PullRequest(cursor: cursor, limit: limit, maxBytes: maxBytes, protocolVersion: version)
     }
 
     /// A checkpoint is small and rare (last page only): its members are read the plain way.

@@ -78,17 +78,24 @@ public struct AuditSigner: Sendable {
         let key = Curve25519.Signing.PrivateKey()
         let directory = url.deletingLastPathComponent()
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        // Created 0600 by open(2) itself, so the key is never readable by others, not even briefly; O_EXCL
-        // makes two nodes starting at once on a shared directory not overwrite each other's key.
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        // Written whole to a private temporary file (created 0600 by open(2) itself, so the key is never
+        // readable by others, not even briefly), then linked into place: link(2) fails if the name exists,
+        // so of two nodes starting at once on a shared directory one key wins and the other node loads it,
+        // and nobody ever reads a half-written key file.
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp").path
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard descriptor >= 0 else {
-            if errno == EEXIST { return try loadOrCreate(path: path) }
-            throw ServerConfigError("audit.signingKeyFile \(path) cannot be created (errno \(errno))")
+            throw ServerConfigError("audit.signingKeyFile \(path) cannot be created in its directory (errno \(errno))")
         }
+        defer { unlink(temporary) }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         try handle.write(contentsOf: Data((key.rawRepresentation.base64EncodedString() + "\n").utf8))
         try handle.synchronize()
         try handle.close()
+        guard link(temporary, path) == 0 else {
+            if errno == EEXIST { return try loadOrCreate(path: path) }
+            throw ServerConfigError("audit.signingKeyFile \(path) cannot be created (errno \(errno))")
+        }
         return AuditSigner(key: key)
     }
 }

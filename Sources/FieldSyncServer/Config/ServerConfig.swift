@@ -88,6 +88,7 @@ public struct ServerConfig: Hashable, Sendable {
         service.unauthenticatedRateLimit = attempts > 0 ? RateLimiter.Policy(requestsPerSecond: attempts, burst: max(1, attemptBurst)) : nil
         service.maxBatchRecords = reader.int(forKey: "limits.maxBatchRecords", default: service.maxBatchRecords)
         service.pullPageCap = reader.int(forKey: "limits.pullPageCap", default: service.pullPageCap)
+        service.pullPageBytes = reader.int(forKey: "limits.pullPageBytes", default: service.pullPageBytes)
         service.clockSkewTolerance = Int64(reader.int(forKey: "limits.clockSkewToleranceSeconds",
                                                       default: Int(service.clockSkewTolerance / 1_000))) * 1_000
         service.leaseSize = Int64(reader.int(forKey: "limits.receiptLeaseSize", default: Int(service.leaseSize)))
@@ -116,8 +117,8 @@ public struct ServerConfig: Hashable, Sendable {
         guard maxConnections >= 1, maxConnectionsPerAddress >= 1 else {
             throw ServerConfigError("limits.maxConnections and limits.maxConnectionsPerAddress must be positive")
         }
-        guard service.maxBatchRecords >= 1, service.pullPageCap >= 1 else {
-            throw ServerConfigError("limits.maxBatchRecords and limits.pullPageCap must be positive")
+        guard service.maxBatchRecords >= 1, service.pullPageCap >= 1, service.pullPageBytes >= 1_024 else {
+            throw ServerConfigError("limits.maxBatchRecords and limits.pullPageCap must be positive, limits.pullPageBytes at least 1024")
         }
         guard sqliteWriterCacheMegabytes >= 2 else { throw ServerConfigError("storage.sqliteWriterCacheMegabytes must be at least 2") }
         if backend == .postgres {

@@ -13,7 +13,10 @@ public final class SyncService: Sendable {
         /// Most records in one push batch (`payloadTooLarge` beyond).
         public var maxBatchRecords = 1_000
         /// Most records in one pull page, whatever the terminal asks for.
-        public var pullPageCap = 1_000
+        public var pullPageCap = 10_000
+        /// Most bytes of record states in one pull page, whatever the terminal asks for (a page always
+        /// holds at least one record): what bounds a page's memory on both sides.
+        public var pullPageBytes = 4 * 1_024 * 1_024
         /// How far (ms) a write's stamp may run ahead of the server clock before `clockSkew`.
         public var clockSkewTolerance: Int64 = 10 * 60 * 1_000
         /// Receipt numbers per leased block.
@@ -214,7 +217,10 @@ public final class SyncService: Sendable {
     public func pullStored(_ request: PullRequest, for device: Device) async throws -> StoredPage {
         let cursor = try Self.cursor(request.cursor)
         let limit = min(max(request.limit, 1), settings.pullPageCap)
-        var page = try await guarded { try await storage.pullPage(after: cursor, scopes: device.scopes, limit: limit) }
+        let maxBytes = min(max(request.maxBytes ?? settings.pullPageBytes, 1), settings.pullPageBytes)
+        var page = try await guarded {
+            try await storage.pullPage(after: cursor, scopes: device.scopes, limit: limit, maxBytes: maxBytes)
+        }
         guard cursor <= page.head else {
             throw ServerError(.invalidCursor, "cursor \(cursor) lies beyond this server's changes (\(page.head)): pull from the beginning")
         }

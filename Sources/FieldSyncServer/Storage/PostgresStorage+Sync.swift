@@ -239,13 +239,13 @@ extension PostgresStorage {
         }
     }
 
-    public func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int) async throws -> StoredPage {
+    public func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int, maxBytes: Int) async throws -> StoredPage {
         // One snapshot for the head and the page (PullPlan).
         try await transaction(readOnly: true) { [self] connection in
             let head = try await head(on: connection)
             try await keepPagesOnTheScopeIndex(on: connection)
             guard !scopes.isEmpty else { return PullPlan.empty(after: cursor, head: head) }
-            var plan = PullPlan(after: cursor, head: head, limit: limit)
+            var plan = PullPlan(after: cursor, head: head, limit: limit, maxBytes: maxBytes)
             for (sequence, state) in try await fetch(Self.pageQuery(scopes: scopes, after: cursor, limit: plan.rowLimit),
                                                      as: (Int64, ByteBuffer).self, on: connection) {
                 guard plan.add(sequence: UInt64(sequence), state: Data(buffer: state)) else { break }

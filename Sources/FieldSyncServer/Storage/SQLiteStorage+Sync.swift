@@ -77,11 +77,11 @@ extension SQLiteStorage {
                                roster: roster.isEmpty ? nil : Set(roster.map(\.officer)))
     }
 
-    public func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int) async throws -> StoredPage {
+    public func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int, maxBytes: Int) async throws -> StoredPage {
         try await pool.read { db in
             let head = try Self.headSequence(db)
             guard !scopes.isEmpty else { return PullPlan.empty(after: cursor, head: head) }
-            var plan = PullPlan(after: cursor, head: head, limit: limit)
+            var plan = PullPlan(after: cursor, head: head, limit: limit, maxBytes: maxBytes)
             let rows = try Self.scopedChanges(db, after: cursor, scopes: scopes, limit: plan.rowLimit)
             while let row = try rows.next(), plan.add(sequence: UInt64(row[0] as Int64), state: row[1]) {}
             return plan.page

@@ -43,9 +43,10 @@ public protocol SyncStorage: Sendable {
     /// stored for this replica returns the stored answers without calling `admit` (or throws
     /// `batchConflict` when the fingerprint differs).
     func applyPush(_ batch: PushBatch, admit: @escaping @Sendable (RecordState, ServerRecord?) -> Admission) async throws -> AppliedPush
-    /// Changed records after `cursor` (a change sequence) visible to `scopes`, in sequence order.
+    /// Changed records after `cursor` (a change sequence) visible to `scopes`, in sequence order: at most
+    /// `limit` records and `maxBytes` bytes of states (at least one record, whatever its size; `PullPlan`).
     /// The page's cursor never passes a change that a later page could still need.
-    func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int) async throws -> StoredPage
+    func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int, maxBytes: Int) async throws -> StoredPage
     /// The latest change sequence.
     func headSequence() async throws -> UInt64
 
@@ -83,4 +84,11 @@ public protocol SyncStorage: Sendable {
     func firstHistoryWithoutRecord() async throws -> StoredHistoryRow?
     /// Quarantine rows written with an audit entry (`chained`), in id order after `id`.
     func chainedQuarantineRows(after id: Int64, limit: Int) async throws -> [StoredQuarantineRow]
+}
+
+extension SyncStorage {
+    /// A page bounded by `limit` records only.
+    public func pullPage(after cursor: UInt64, scopes: [UnitID], limit: Int) async throws -> StoredPage {
+        try await pullPage(after: cursor, scopes: scopes, limit: limit, maxBytes: .max)
+    }
 }
