@@ -1,3 +1,4 @@
-// The test clock, the seeded generator and the record factory have one home (FieldSyncTestSupport, which
-// the core's and the store's tests use without the server); every user of FieldSyncTesting sees them too.
+// The test clock, the seeded generator, the record factory and the vector files have one home
+// (FieldSyncTestSupport, which the core's and the store's tests use without the server); every user of
+// FieldSyncTesting sees them too.
 @_exported import FieldSyncTestSupport

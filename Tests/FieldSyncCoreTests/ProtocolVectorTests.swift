@@ -1,22 +1,18 @@
 import FieldSyncCore
+import FieldSyncTestSupport
 import Foundation
 import Testing
 
 /// Runs every vector in Protocol/vectors: the same files a second implementation runs.
 @Suite("Protocol vectors")
 struct ProtocolVectorTests {
-    static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Protocol/vectors")
-
     struct VectorFile<Case: Decodable>: Decodable {
         var description: String
         var cases: [Case]
     }
 
     static func load<Case: Decodable>(_ name: String, as: Case.Type) throws -> [Case] {
-        let data = try Data(contentsOf: directory.appendingPathComponent(name + ".json"))
-        return try JSONDecoder().decode(VectorFile<Case>.self, from: data).cases
+        try ProtocolVectors.load(name, as: VectorFile<Case>.self).cases
     }
 
     struct JoinCase: Decodable { var name: String; var a: RecordState; var b: RecordState; var expected: RecordState }

@@ -19,7 +19,7 @@ struct PushBodyFastPathTests {
         let pretty = JSONEncoder()
         pretty.outputFormatting = [.prettyPrinted, .withoutEscapingSlashes]
         for body in [try JSONEncoder().encode(request), direct, try pretty.encode(request)] {
-            let fast = RecordStateJSON.decodePushRequest(body)
+            let fast = RecordStateJSON.decodeFast(PushRequest.self, from: body)
             #expect(fast != nil)
             #expect(fast == Self.decoded(body))
             #expect(fast == request)
@@ -40,7 +40,7 @@ struct PushBodyFastPathTests {
         print("seed 0xFA57, \(variants.count) variants")
         for variant in variants {
             let data = Data(variant)
-            if let fast = RecordStateJSON.decodePushRequest(data) {
+            if let fast = RecordStateJSON.decodeFast(PushRequest.self, from: data) {
                 #expect(fast == Self.decoded(data), "\(String(decoding: variant, as: UTF8.self))")
             }
         }

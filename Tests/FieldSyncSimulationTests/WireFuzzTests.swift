@@ -41,7 +41,7 @@ struct WireFuzzTests {
         var decoded = 0
         for iteration in 0..<iterations {
             let mutant = WireMutator.mutate(random.pick(corpus), corpus: corpus, &random)
-            let fast = RecordStateJSON.decodePushRequest(mutant)
+            let fast = RecordStateJSON.decodeFast(PushRequest.self, from: mutant)
             let slow: PushRequest?
             do {
                 slow = try WireCoding.decode(PushRequest.self, from: mutant)
@@ -74,7 +74,7 @@ struct WireFuzzTests {
             let mutant = WireMutator.mutate(random.pick(corpus), corpus: corpus, times: 1...1, &random)
             // As the router reads a push body: the fast path, else JSONDecoder with its typed error.
             var request: PushRequest
-            if let fast = RecordStateJSON.decodePushRequest(mutant), fast.protocolVersion == WireCoding.protocolVersion {
+            if let fast = RecordStateJSON.decodeFast(PushRequest.self, from: mutant), fast.protocolVersion == WireCoding.protocolVersion {
                 request = fast
             } else {
                 do { request = try WireCoding.decode(PushRequest.self, from: mutant) } catch {

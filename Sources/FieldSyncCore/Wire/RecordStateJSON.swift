@@ -133,12 +133,6 @@ public enum RecordStateJSON {
         }
     }
 
-    /// The fast path for push bodies (most of what a server parses): the request, or nil for any body
-    /// it does not read exactly as `JSONDecoder` would. Then decode with `WireCoding` for its answer.
-    public static func decodePushRequest(_ data: Data) -> PushRequest? {
-        decodeFast(PushRequest.self, from: data)
-    }
-
     struct Reader {
         let bytes: UnsafeRawBufferPointer
         var position = 0
