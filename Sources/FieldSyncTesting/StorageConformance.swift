@@ -161,7 +161,8 @@ public enum StorageConformance {
         _ = try await h.push(records, from: device)
         let sizes = Dictionary(uniqueKeysWithValues: records.map { ($0.id, RecordStateJSON.encode($0).count) })
         let budget = 3 * (sizes.values.max() ?? 0)
-        for maxBytes in [1, budget] {
+        // Zero, negative and minimal budgets all mean one record per page; the cursor still moves.
+        for maxBytes in [Int.min, -1, 0, 1, budget] {
             var seen: [RecordState] = []
             var cursor: String?
             var pages = 0
@@ -176,8 +177,8 @@ public enum StorageConformance {
                 if !page.hasMore { break }
             }
             try expect(seen == records, "every record once, in order, with maxBytes \(maxBytes): \(seen.map(\.id))")
-            try expect(maxBytes != 1 || pages == records.count, "one record per page at 1 byte: \(pages) pages")
-            try expect(maxBytes == 1 || (3...12).contains(pages) && pages < records.count, "cut by bytes into \(pages) pages")
+            try expect(maxBytes > 1 || pages == records.count, "one record per page at \(maxBytes) bytes: \(pages) pages")
+            try expect(maxBytes <= 1 || (3...12).contains(pages) && pages < records.count, "cut by bytes into \(pages) pages")
         }
         // The terminal's budget never exceeds the server's: a huge maxBytes is capped by pullPageBytes.
         var capped = SyncService.Settings()

@@ -31,4 +31,20 @@ struct ServerConfigTests {
             #expect("\(error)".contains(key), "\(error)")
         }
     }
+
+    @Test("pull pages: 10,000 records and 4 MiB by default; a byte cap under 1024 is refused naming the key")
+    func pullPageKeys() async throws {
+        let defaults = try await ServerConfig.load(path: nil, environment: [:])
+        #expect(defaults.service.pullPageCap == 10_000 && defaults.service.pullPageBytes == 4 * 1_024 * 1_024)
+        let set = try await ServerConfig.load(path: nil, environment: ["FIELDSYNC_LIMITS_PULL_PAGE_BYTES": "65536"])
+        #expect(set.service.pullPageBytes == 65_536)
+        for bad in ["1023", "0", "-1"] {
+            do {
+                _ = try await ServerConfig.load(path: nil, environment: ["FIELDSYNC_LIMITS_PULL_PAGE_BYTES": bad])
+                Issue.record("accepted pullPageBytes \(bad)")
+            } catch let error as ServerConfigError {
+                #expect("\(error)".contains("pullPageBytes"), "\(error)")
+            }
+        }
+    }
 }
