@@ -34,4 +34,28 @@ struct RecordStateJSONTests {
             #expect(try JSONDecoder().decode(RecordState.self, from: written) == state, "seed 0x5EED, \(state.id)")
         }
     }
+
+    @Test("a repeated member is refused in small and large objects alike; distinct members are read")
+    func repeatedMembers() throws {
+        let factory = RecordFactory(replica: ReplicaID("t-0a1b"), station: UnitID("KH.P03.S012"), now: 1_795_420_800_000)
+        let entry = String(decoding: RecordStateJSON.encode(try factory.patrolSignIn("p-1")), as: UTF8.self)
+        // An object value with n distinct members, and the same with its last member repeated.
+        for count in [1, 2, 15, 16, 17, 40] {
+            let members = (0..<count).map { "\"k\($0)\":\($0)" }
+            var state = try factory.patrolSignIn("p-1")
+            state.fields["note"] = [FieldEntry(dot: Dot(factory.replica, 9), stamp: HLCTimestamp(wall: 1, logical: 0), author: factory.officer,
+                                               value: .object(Dictionary(uniqueKeysWithValues: (0..<count).map { ("k\($0)", FieldValue.int(Int64($0))) })))]
+            let json = String(decoding: RecordStateJSON.encode(state), as: UTF8.self)
+            #expect(try RecordStateJSON.decode(Data(json.utf8)) == state, "\(count) members")
+            let object = "{" + members.sorted().joined(separator: ",") + "}"
+            #expect(json.contains(object))
+            let repeated = "{" + (members.sorted() + [members.sorted().last!]).joined(separator: ",") + "}"
+            #expect(throws: ProtocolError.self, "\(count) members, one repeated") {
+                try RecordStateJSON.decode(Data(json.replacingOccurrences(of: object, with: repeated).utf8))
+            }
+        }
+        // A repeated top-level member of a state is refused too.
+        let doubled = entry.replacingOccurrences(of: "\"schemaVersion\":", with: "\"type\":\"patrolSignIn\",\"schemaVersion\":")
+        #expect(throws: ProtocolError.self) { try RecordStateJSON.decode(Data(doubled.utf8)) }
+    }
 }

@@ -83,14 +83,14 @@ public enum RecordStateJSON {
     }
 
     @inline(__always)
-    private static func append(_ text: String, _ out: inout [UInt8]) {
+    static func append(_ text: String, _ out: inout [UInt8]) {
         out.append(contentsOf: text.utf8)
     }
 
     private static let hex = Array("0123456789abcdef".utf8)
 
     /// A JSON string literal: quote, backslash and control characters escaped; other bytes as UTF-8.
-    private static func string(_ text: String, _ out: inout [UInt8]) {
+    static func string(_ text: String, _ out: inout [UInt8]) {
         out.append(0x22)
         // Almost every string needs no escape: copy it whole.
         if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
@@ -176,10 +176,19 @@ public enum RecordStateJSON {
 
         /// Reads an object. A repeated member is refused: decoders disagree on which copy wins.
         mutating func members(_ member: (inout Reader, String) throws -> Void) throws {
-            var seen = Set<String>()
+            // Objects here have a handful of members: a linear check beats hashing into a new Set per
+            // object (which was a tenth of decoding a page); large objects switch to a Set.
+            var seen: [String] = []
+            var many: Set<String>?
             try sequence(UInt8(ascii: "{"), UInt8(ascii: "}")) { reader in
                 let key = try reader.string()
-                guard seen.insert(key).inserted else { throw reader.failure("member '\(key)' repeats") }
+                if many == nil && seen.count < 16 {
+                    guard !seen.contains(key) else { throw reader.failure("member '\(key)' repeats") }
+                    seen.append(key)
+                } else {
+                    if many == nil { many = Set(seen) }
+                    guard many!.insert(key).inserted else { throw reader.failure("member '\(key)' repeats") }
+                }
                 try reader.expect(UInt8(ascii: ":"))
                 try member(&reader, key)
             }
@@ -272,7 +281,7 @@ public enum RecordStateJSON {
             }
             guard position > start else { throw failure("expected an integer") }
             guard bytes[start] != 0x30 || position == start + 1 else { throw failure("leading zero") }
-            if position < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[position]) {
+            if position < bytes.count, bytes[position] == UInt8(ascii: ".") || bytes[position] | 0x20 == UInt8(ascii: "e") {
                 throw failure("field values are integers, not fractions")
             }
             if negative {

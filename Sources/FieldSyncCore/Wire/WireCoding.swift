@@ -13,11 +13,13 @@ public enum WireCoding {
     /// The protocol version this code speaks.
     public static let protocolVersion = 1
 
-    /// The JSON of `message` as `JSONEncoder` writes it (key order unspecified). For the wire; use
-    /// `canonical(_:)` where bytes must be reproducible.
+    /// The JSON of `message` for the wire: the requests that carry record states through the direct
+    /// writer (`RecordStateJSON.encodeFast(_:)`, canonical bytes), anything else as `JSONEncoder` writes
+    /// it (key order unspecified). Use `canonical(_:)` where bytes must be reproducible.
     /// - Throws: `EncodingError` only when a value cannot be encoded (never for the protocol's messages).
     public static func encode<Message: Encodable>(_ message: Message) throws -> Data {
-        try JSONEncoder().encode(message)
+        if let fast = RecordStateJSON.encodeFast(message) { return fast }
+        return try JSONEncoder().encode(message)
     }
 
     /// Encodes with sorted keys, for vectors and for hashing.
