@@ -12,6 +12,7 @@ enum BenchCommand {
         ("terminal", "10,000 offline records pushed; initial sync of 100,000 records into a fresh terminal, its peak RSS"),
         ("server", "push ingest and pull records/s over loopback HTTP beside raw GRDB [--records N] [--batch N] [--connections N]"),
         ("storm", "N terminals × M offline records reconnect at once to a server process [--terminals 2000] [--records 50]"),
+        ("storm-load", "the storm from the server's side: a load generator replays the terminals' requests [--lanes 64]"),
         ("growth", "push and pull cost per record with 10^4, 10^5, 10^6 stored records and with history length"),
     ]
 
@@ -46,6 +47,7 @@ enum BenchCommand {
         case "terminal": try await TerminalSyncBenchmark.run(arguments: arguments)
         case "server": try await ServerBenchmark.run(arguments: arguments)
         case "storm": try await StormBenchmark.run(arguments: arguments)
+        case "storm-load": try await StormLoadBenchmark.run(arguments: arguments)
         case "growth": try await GrowthBenchmark.run(arguments: arguments)
         default: []
         }

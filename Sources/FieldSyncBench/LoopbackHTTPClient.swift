@@ -28,8 +28,10 @@ final class LoopbackHTTPClient {
     deinit { close(descriptor) }
 
     /// POSTs `body` and returns the status and the response body.
-    func post(_ path: String, body: Data, bearer: String) throws -> (status: Int, body: Data) {
-        var request = Data("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer \(bearer)\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
+    /// - Parameter headers: more header lines, e.g. `Content-Encoding: gzip`.
+    func post(_ path: String, body: Data, bearer: String, headers: [String] = []) throws -> (status: Int, body: Data, headers: [String: String]) {
+        let extra = headers.map { $0 + "\r\n" }.joined()
+        var request = Data("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAuthorization: Bearer \(bearer)\r\n\(extra)Content-Length: \(body.count)\r\n\r\n".utf8)
         request.append(body)
         try request.withUnsafeBytes { raw in
             var sent = 0
@@ -45,8 +47,10 @@ final class LoopbackHTTPClient {
             throw BenchmarkError("no status line")
         }
         var length = 0
+        var fields: [String: String] = [:]
         for line in lines.dropFirst() {
             let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2 { fields[parts[0].lowercased()] = parts[1].trimmingCharacters(in: .whitespaces) }
             if parts.count == 2, parts[0].lowercased() == "content-length" {
                 length = Int(parts[1].trimmingCharacters(in: .whitespaces)) ?? 0
             }
@@ -57,7 +61,7 @@ final class LoopbackHTTPClient {
         try fill(length)
         let responseBody = Data(buffer.prefix(length))
         buffer.removeFirst(length)
-        return (status, responseBody)
+        return (status, responseBody, fields)
     }
 
     private func readUntilHeadersEnd() throws -> [UInt8] {

@@ -1,11 +1,12 @@
 import CZlib
 import Foundation
 
-/// gzip for request bodies and responses, on the system zlib (the terminal links no NIO).
-enum Gzip {
+/// gzip for request bodies and responses, on the system zlib (the terminal links no NIO). Public for the
+/// benchmark's load generator, which sends what terminals send.
+public enum Gzip {
     /// `data` as one complete gzip stream, or nil when zlib could not make one (then send the bytes
     /// uncompressed and unlabelled: never raw bytes labelled gzip).
-    static func compress(_ data: Data, level: Int32 = 6) -> Data? {
+    public static func compress(_ data: Data, level: Int32 = 6) -> Data? {
         var stream = z_stream()
         guard deflateInit2_(&stream, level, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
                             Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
@@ -27,7 +28,7 @@ enum Gzip {
     }
 
     /// Inflates a gzip stream, refusing to produce more than `limit` bytes (a decompression bomb).
-    static func decompress(_ data: Data, limit: Int = 64 << 20) -> Data? {
+    public static func decompress(_ data: Data, limit: Int = 64 << 20) -> Data? {
         var stream = z_stream()
         guard inflateInit2_(&stream, 47, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return nil }
         defer { inflateEnd(&stream) }
@@ -53,5 +54,6 @@ enum Gzip {
         return ok ? output : nil
     }
 
-    static func isGzip(_ data: Data) -> Bool { data.count >= 2 && data[data.startIndex] == 0x1F && data[data.startIndex + 1] == 0x8B }
+    /// Whether `data` starts with the gzip magic bytes.
+    public static func isGzip(_ data: Data) -> Bool { data.count >= 2 && data[data.startIndex] == 0x1F && data[data.startIndex + 1] == 0x8B }
 }
