@@ -26,7 +26,7 @@ enum StormBenchmark {
         let serverBinary = options.string("--server") ?? siblingExecutable("fieldsync")
         let directory = try ScratchDirectory("storm")
         defer { directory.remove() }
-        let stations = (0..<stationCount).map { UnitID(String(format: "KH.P%02d.S%03d", $0 % 17 + 1, $0 + 1)) }
+        let stations = StormBenchmark.stations(stationCount)
         print("reconnect storm: \(terminalCount) terminals × \(recordsEach) offline records, \(stationCount) stations, "
               + "server process \(serverBinary) on \(backend.name), load \(loadAverage())")
 
@@ -91,6 +91,11 @@ enum StormBenchmark {
                        measured: "\(errors.failures) (\(errors.rateLimited) / \(errors.unavailable))", goal: "0"),
             SummaryRow(suite: "storm", what: "lost records (checked)", measured: "\(check.lost)", goal: "0"),
         ]
+    }
+
+    /// `count` stations spread over Kaohsiung's 17 precincts: `KH.P01.S001`, `KH.P02.S002`, …
+    static func stations(_ count: Int) -> [UnitID] {
+        (0..<count).map { UnitID(String(format: "KH.P%02d.S%03d", $0 % 17 + 1, $0 + 1)) }
     }
 
     /// Enrollment tokens and enrollments through the service on the server's storage, before the server

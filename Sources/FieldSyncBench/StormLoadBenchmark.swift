@@ -30,7 +30,7 @@ enum StormLoadBenchmark {
         let serverBinary = options.string("--server") ?? StormBenchmark.siblingExecutable("fieldsync")
         let directory = try ScratchDirectory("storm-load")
         defer { directory.remove() }
-        let stations = (0..<stationCount).map { UnitID(String(format: "KH.P%02d.S%03d", $0 % 17 + 1, $0 + 1)) }
+        let stations = StormBenchmark.stations(stationCount)
         print("reconnect storm, server side: \(terminalCount) terminals × \(recordsEach) offline records, \(stationCount) stations, "
               + "\(lanes) connections, server process \(serverBinary) on \(backend.name), load \(loadAverage())")
 
