@@ -65,6 +65,8 @@ let package = Package(
             name: "FieldSyncServer",
             dependencies: [
                 "FieldSyncCore",
+                // crc32_combine and raw deflate for pull ranges deflated once and spliced into gzip answers.
+                "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

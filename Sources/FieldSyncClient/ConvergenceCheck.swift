@@ -18,10 +18,13 @@ public enum ConvergenceCheck {
         }
     }
 
-    /// What differs between a terminal's records and the server's records visible to it, in words:
-    /// empty when they have converged.
+    /// What differs between a terminal's records and the server's records visible to it (as one pull
+    /// delivered them, in order: a record sent twice counts in its last copy), in words: empty when they
+    /// have converged.
     public static func differences(local: [RecordState], server: [RecordState], terminal replica: ReplicaID) -> [String] {
-        let serverByID = Dictionary(server.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // A pull may send a record twice, older first, when part of it came from ranges the server read
+        // earlier (SPEC §8.4): the last copy is the server's state.
+        let serverByID = Dictionary(server.map { ($0.id, $0) }, uniquingKeysWith: { _, later in later })
         let localIDs = Set(local.map(\.id))
         var problems: [String] = []
         for state in local {
@@ -33,8 +36,8 @@ public enum ConvergenceCheck {
                 problems.append("holds a state of \(state.id) that differs from the server's")
             }
         }
-        for state in server where !localIDs.contains(state.id) {
-            problems.append("lacks \(state.id)")
+        for id in serverByID.keys where !localIDs.contains(id) {
+            problems.append("lacks \(id)")
         }
         return problems.sorted()
     }

@@ -89,6 +89,9 @@ public struct ServerConfig: Hashable, Sendable {
         service.maxBatchRecords = reader.int(forKey: "limits.maxBatchRecords", default: service.maxBatchRecords)
         service.pullPageCap = reader.int(forKey: "limits.pullPageCap", default: service.pullPageCap)
         service.pullPageBytes = reader.int(forKey: "limits.pullPageBytes", default: service.pullPageBytes)
+        service.pageCacheBytes = reader.int(forKey: "limits.pageCacheBytes", default: service.pageCacheBytes)
+        service.pageCacheLifetime = Int64(reader.int(forKey: "limits.pageCacheSeconds",
+                                                     default: Int(service.pageCacheLifetime / 1_000))) * 1_000
         service.clockSkewTolerance = Int64(reader.int(forKey: "limits.clockSkewToleranceSeconds",
                                                       default: Int(service.clockSkewTolerance / 1_000))) * 1_000
         service.leaseSize = Int64(reader.int(forKey: "limits.receiptLeaseSize", default: Int(service.leaseSize)))
@@ -119,6 +122,9 @@ public struct ServerConfig: Hashable, Sendable {
         }
         guard service.maxBatchRecords >= 1, service.pullPageCap >= 1, service.pullPageBytes >= 1_024 else {
             throw ServerConfigError("limits.maxBatchRecords and limits.pullPageCap must be positive, limits.pullPageBytes at least 1024")
+        }
+        guard service.pageCacheBytes >= 0, (0...3_600_000).contains(service.pageCacheLifetime) else {
+            throw ServerConfigError("limits.pageCacheBytes must be 0 or more, limits.pageCacheSeconds 0-3600")
         }
         guard sqliteWriterCacheMegabytes >= 2 else { throw ServerConfigError("storage.sqliteWriterCacheMegabytes must be at least 2") }
         if backend == .postgres {

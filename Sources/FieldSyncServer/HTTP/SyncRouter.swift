@@ -40,12 +40,12 @@ func addDeviceRoutes(to group: RouterGroup<FieldSyncRequestContext>, service: Sy
     group.post("/pull") { request, context in
         let device = try context.requireDevice()
         let message = try await wire.decode(PullRequest.self, from: request)
-        return wire.respond(json: try await service.pullStored(message, for: device).json(serverTime: service.now), to: request)
+        return try wire.respond(try await service.pullEncoded(message, for: device), serverTime: service.now, to: request)
     }
     group.post("/sync") { request, context in
         let device = try context.requireDevice()
         let message = try await wire.decode(SyncRequest.self, from: request)
-        return wire.respond(json: try await service.syncStored(message, from: device).json(), to: request)
+        return try wire.respond(try await service.syncStored(message, from: device), to: request)
     }
     group.post("/lease") { request, context in
         let device = try context.requireDevice()

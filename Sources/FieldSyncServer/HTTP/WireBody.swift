@@ -76,6 +76,28 @@ struct WireBody: Sendable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
     }
 
+    /// A sync answer: gzip'd by splicing its page's deflated ranges (`StoredSyncResponse.gzip`) when the
+    /// terminal accepts gzip, else plain JSON.
+    func respond(_ answer: StoredSyncResponse, to request: Request) throws -> Response {
+        try respond(plainLength: answer.plainLength, gzip: answer.gzip, json: answer.json, to: request)
+    }
+
+    /// A pull page (`/v1/pull`), the same way.
+    func respond(_ page: EncodedPage, serverTime: Int64, to request: Request) throws -> Response {
+        try respond(plainLength: page.plainLength, gzip: {
+            var composer = GzipComposer(capacity: page.ranges.reduce(0) { $0 + $1.piece.deflated.count })
+            page.write(to: &composer, after: Data(), serverTime: serverTime)
+            return composer.finish()
+        }, json: { try page.json(serverTime: serverTime) }, to: request)
+    }
+
+    private func respond(plainLength: Int, gzip: () throws -> [UInt8], json: () throws -> Data, to request: Request) throws -> Response {
+        guard plainLength >= compressionThreshold, Self.acceptsGzip(request) else { return respond(json: try json(), to: request) }
+        let body = try gzip()
+        return Response(status: .ok, headers: [.contentType: "application/json", .contentEncoding: "gzip", .contentLength: String(body.count)],
+                        body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
     static func acceptsGzip(_ request: Request) -> Bool {
         guard let accept = request.headers[.acceptEncoding]?.lowercased() else { return false }
         return accept.split(separator: ",").contains { part in

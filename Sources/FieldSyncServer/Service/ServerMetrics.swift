@@ -15,6 +15,8 @@ public final class ServerMetrics: Sendable {
     let conflictsResolved: CoreMetrics.Counter
     let pullLag: CoreMetrics.Recorder
     let pulledRecords: CoreMetrics.Counter
+    /// Pulled records sent from the page-range cache (copied compressed bytes, no read, no deflate).
+    let pageCacheRecords: CoreMetrics.Counter
     let activeTerminals: CoreMetrics.Gauge
     let attemptsLimited: CoreMetrics.Counter
     private let rejected = Mutex<[RejectionCode: CoreMetrics.Counter]>([:])
@@ -32,6 +34,7 @@ public final class ServerMetrics: Sendable {
         conflictsResolved = CoreMetrics.Counter(label: "fieldsync_conflicts_resolved_total", factory: factory)
         pullLag = CoreMetrics.Recorder(label: "fieldsync_pull_lag_changes", factory: factory)
         pulledRecords = CoreMetrics.Counter(label: "fieldsync_pulled_records_total", factory: factory)
+        pageCacheRecords = CoreMetrics.Counter(label: "fieldsync_pulled_records_cached_total", factory: factory)
         attemptsLimited = CoreMetrics.Counter(label: "fieldsync_unauthenticated_attempts_limited_total", factory: factory)
         activeTerminals = CoreMetrics.Gauge(label: "fieldsync_active_terminals", factory: factory)
     }

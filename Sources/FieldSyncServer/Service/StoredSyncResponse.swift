@@ -8,30 +8,54 @@ public struct StoredSyncResponse: Sendable {
     /// The push's answers, when the round pushed.
     public var push: PushResponse?
     /// The pull page, when the round pulled.
-    public var pull: StoredPage?
+    public var pull: EncodedPage?
     /// The server clock (ms since 1970) when the answer was built.
     public var serverTime: Int64
 
     /// An answer with the round's parts and the server clock when it was built.
-    public init(push: PushResponse?, pull: StoredPage?, serverTime: Int64) {
+    public init(push: PushResponse?, pull: EncodedPage?, serverTime: Int64) {
         self.push = push
         self.pull = pull
         self.serverTime = serverTime
     }
 
     /// The answer as protocol JSON, the shape of `SyncResponse`'s Codable form with the page spliced from
-    /// the stored states (`StoredPage.json`).
+    /// the stored states (`EncodedPage.json`).
     public func json() throws -> Data {
+        var json = try prefix()
+        if let pull { json.append(try pull.json(serverTime: serverTime)) }
+        json.append(suffix)
+        return json
+    }
+
+    /// The same bytes as `json()`, as one gzip member: the page's ranges go in as they were deflated.
+    public func gzip() throws -> [UInt8] {
+        var composer = GzipComposer(capacity: (pull?.ranges.reduce(0) { $0 + $1.piece.deflated.count } ?? 0) + 256)
+        let prefix = try prefix()
+        if let pull {
+            pull.write(to: &composer, after: prefix, serverTime: serverTime)
+        } else {
+            composer.append(plain: prefix)
+        }
+        composer.append(plain: suffix)
+        return composer.finish()
+    }
+
+    /// Bytes of the plain answer, near enough to decide whether gzip pays.
+    var plainLength: Int { (pull?.plainLength ?? 0) + (push?.results.count ?? 0) * 64 + 256 }
+
+    private func prefix() throws -> Data {
         var json = Data("{\"protocolVersion\":\(WireCoding.protocolVersion)".utf8)
         if let push {
             json.append(contentsOf: Array(",\"push\":".utf8))
-            json.append(try JSONEncoder().encode(push))
+            // Sorted keys: the same answer always gives the same bytes (Foundation's key order varies).
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            json.append(try encoder.encode(push))
         }
-        if let pull {
-            json.append(contentsOf: Array(",\"pull\":".utf8))
-            json.append(pull.json(serverTime: serverTime))
-        }
-        json.append(contentsOf: Array(",\"serverTime\":\(serverTime)}".utf8))
+        if pull != nil { json.append(contentsOf: Array(",\"pull\":".utf8)) }
         return json
     }
+
+    private var suffix: Data { Data(",\"serverTime\":\(serverTime)}".utf8) }
 }

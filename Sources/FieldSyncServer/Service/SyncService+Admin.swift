@@ -109,6 +109,8 @@ extension SyncService {
         try SyncService.refuseControlCharacters(reason, in: "reason")
         let draft = AuditDraft(kind: .purge, at: now, actor: "admin", subject: id.rawValue, detail: reason)
         try await guarded { try await storage.purge(id, audit: draft) }
+        // Cached pull ranges may hold the purged record's state: none of them is served again.
+        pageRanges.removeAll()
     }
 
     /// Appends the audit entry of an administrator's read before the read happens, so that no read

@@ -41,6 +41,12 @@ public final class SyncService: Sendable {
         public var deploymentEpoch: Int64 = defaultDeploymentEpoch
         /// 2020-01-01T00:00Z (ms since 1970): no FieldSync terminal wrote before it.
         public static let defaultDeploymentEpoch: Int64 = 1_577_836_800_000
+        /// Compressed bytes of pull ranges kept for other terminals of the same scopes (`PageRangeCache`);
+        /// 0 reads every page from storage.
+        public var pageCacheBytes = 64 * 1_024 * 1_024
+        /// How long (ms) a cached pull range may be served after it was read: how long a retention purge
+        /// made on another node can still be served by this one. 0 reads every page from storage.
+        public var pageCacheLifetime: Int64 = 60 * 1_000
         /// A device counts as active for this long (ms) after its last request.
         public var activeWindow: Int64 = 15 * 60 * 1_000
 
@@ -65,6 +71,8 @@ public final class SyncService: Sendable {
     /// Devices with a push being applied: one at a time each, so that one device cannot queue batch
     /// after batch in front of every other station's (the write transactions are serial).
     let pushing = Mutex<Set<ReplicaID>>([])
+    /// Pull ranges already read and deflated, per scope set.
+    let pageRanges: PageRangeCache
 
     /// A service over a prepared `storage`.
     /// - Parameters:
@@ -84,6 +92,7 @@ public final class SyncService: Sendable {
         self.rateLimiter = RateLimiter(policy: settings.rateLimit)
         self.attemptLimiter = RateLimiter(policy: settings.unauthenticatedRateLimit)
         self.byteBudget = RateLimiter(policy: settings.pushByteBudget)
+        self.pageRanges = PageRangeCache(capacityBytes: settings.pageCacheBytes, lifetime: settings.pageCacheLifetime)
     }
 
     /// The system wall clock, in ms since 1970.
@@ -213,52 +222,76 @@ public final class SyncService: Sendable {
         return PushResponse(batchID: request.batchID, results: applied.results, serverTime: now)
     }
 
-    /// A pull page as stored JSON states, for the HTTP edge to send without re-encoding them.
-    public func pullStored(_ request: PullRequest, for device: Device) async throws -> StoredPage {
+    /// A pull page for `device`: the cached ranges that start at the cursor and fit the budget
+    /// (`PageRangeCache`), then the changes after them read from storage, which become a range for the
+    /// next terminal of the same scopes. Byte for byte what a read from storage alone would answer, but
+    /// for records that changed after a cached range was read: those also come again, newer, after it.
+    /// - Throws: `invalidCursor` for a cursor this server did not issue; `unavailable` when storage fails.
+    public func pullEncoded(_ request: PullRequest, for device: Device) async throws -> EncodedPage {
         let cursor = try Self.cursor(request.cursor)
         let limit = min(max(request.limit, 1), settings.pullPageCap)
         let maxBytes = min(max(request.maxBytes ?? settings.pullPageBytes, 1), settings.pullPageBytes)
-        var page = try await guarded {
-            try await storage.pullPage(after: cursor, scopes: device.scopes, limit: limit, maxBytes: maxBytes)
+        let readAt = now
+        let key = PageRangeCache.key(device.scopes)
+        let chain = device.scopes.isEmpty ? PageRangeCache.Chain()
+            : pageRanges.chain(scopes: key, from: cursor, limit: limit, maxBytes: maxBytes, now: readAt)
+        metrics.pageCacheRecords.increment(by: chain.count)
+        let position = chain.through ?? cursor
+        // A page the cache filled (its next range would not fit, or nothing fits after it): more may
+        // follow, and the terminal asks again from the page's cursor.
+        if !chain.ranges.isEmpty, chain.budgetSpent || chain.count >= limit || chain.stateBytes >= maxBytes {
+            return served(EncodedPage(ranges: chain.ranges, cursor: position, hasMore: true))
         }
-        guard cursor <= page.head else {
-            throw ServerError(.invalidCursor, "cursor \(cursor) lies beyond this server's changes (\(page.head)): pull from the beginning")
+        let tail = try await guarded {
+            try await storage.pullPage(after: position, scopes: device.scopes, limit: limit - chain.count,
+                                       maxBytes: maxBytes - chain.stateBytes)
         }
+        guard cursor <= tail.head else {
+            throw ServerError(.invalidCursor, "cursor \(cursor) lies beyond this server's changes (\(tail.head)): pull from the beginning")
+        }
+        metrics.pullLag.record(tail.head - tail.cursor)
+        var page = EncodedPage(ranges: chain.ranges, cursor: position, hasMore: true)
+        if !tail.states.isEmpty {
+            let range = PageRange(page: tail, after: position, readAt: readAt)
+            pageRanges.insert(range, scopes: key, generation: chain.generation)
+            // A storage page always holds one record, even one larger than what is left of the budget.
+            guard chain.ranges.isEmpty || range.stateBytes <= maxBytes - chain.stateBytes else { return served(page) }
+            page.ranges.append(range)
+        }
+        page.cursor = tail.cursor
+        page.hasMore = tail.hasMore
         // The last page of a pull hands the terminal the latest signed audit head to keep (SPEC §8.7): one
         // primary-key read per pull, not per page.
         if !page.hasMore, storage.auditSigner != nil {
             page.auditCheckpoint = try await guarded { try await storage.latestCheckpoint() }
         }
-        metrics.pulledRecords.increment(by: page.states.count)
-        metrics.pullLag.record(page.head - page.cursor)
+        return served(page)
+    }
+
+    private func served(_ page: EncodedPage) -> EncodedPage {
+        metrics.pulledRecords.increment(by: page.count)
         return page
     }
 
-    /// `pullStored`, with the states decoded.
+    /// `pullEncoded`, with the states decoded.
     public func pull(_ request: PullRequest, for device: Device) async throws -> PullPage {
-        try Self.decoded(try await pullStored(request, for: device), serverTime: now)
+        try await pullEncoded(request, for: device).decoded(serverTime: now)
     }
 
     /// Push then pull, so that the page includes the device's own accepted changes; the page as stored JSON.
     public func syncStored(_ request: SyncRequest, from device: Device) async throws -> StoredSyncResponse {
         var push: PushResponse?
         if let request = request.push { push = try await self.push(request, from: device) }
-        var pull: StoredPage?
-        if let request = request.pull { pull = try await pullStored(request, for: device) }
+        var pull: EncodedPage?
+        if let request = request.pull { pull = try await pullEncoded(request, for: device) }
         return StoredSyncResponse(push: push, pull: pull, serverTime: now)
     }
 
     /// `syncStored`, decoded.
     public func sync(_ request: SyncRequest, from device: Device) async throws -> SyncResponse {
         let stored = try await syncStored(request, from: device)
-        return SyncResponse(push: stored.push, pull: try stored.pull.map { try Self.decoded($0, serverTime: stored.serverTime) },
+        return SyncResponse(push: stored.push, pull: try stored.pull.map { try $0.decoded(serverTime: stored.serverTime) },
                             serverTime: stored.serverTime)
-    }
-
-    /// A stored page with its states decoded by the direct reader.
-    static func decoded(_ page: StoredPage, serverTime: Int64) throws -> PullPage {
-        PullPage(records: try page.states.map(RecordStateJSON.decode), cursor: String(page.cursor), hasMore: page.hasMore,
-                 serverTime: serverTime, auditCheckpoint: page.auditCheckpoint)
     }
 
     /// Leases `device` the next free block of `leaseSize` receipt numbers under its station's prefix.

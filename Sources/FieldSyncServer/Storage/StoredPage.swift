@@ -27,12 +27,21 @@ public struct StoredPage: Sendable {
     public func json(serverTime: Int64) -> Data {
         var json = Data()
         json.reserveCapacity(states.reduce(128) { $0 + $1.count + 1 })
-        json.append(contentsOf: Array("{\"protocolVersion\":\(WireCoding.protocolVersion),\"records\":[".utf8))
+        json.append(Self.jsonPrefix)
         for (index, state) in states.enumerated() {
             if index > 0 { json.append(0x2C) }
             json.append(state)
         }
-        json.append(contentsOf: Array("],\"cursor\":\"\(cursor)\",\"hasMore\":\(hasMore),\"serverTime\":\(serverTime)".utf8))
+        json.append(Self.jsonSuffix(cursor: cursor, hasMore: hasMore, serverTime: serverTime, auditCheckpoint: auditCheckpoint))
+        return json
+    }
+
+    /// A page's JSON up to its first record's state: every page spliced from states starts so.
+    static let jsonPrefix = Data("{\"protocolVersion\":\(WireCoding.protocolVersion),\"records\":[".utf8)
+
+    /// A page's JSON after its last record's state.
+    static func jsonSuffix(cursor: UInt64, hasMore: Bool, serverTime: Int64, auditCheckpoint: AuditCheckpoint?) -> Data {
+        var json = Data("],\"cursor\":\"\(cursor)\",\"hasMore\":\(hasMore),\"serverTime\":\(serverTime)".utf8)
         if let auditCheckpoint, let encoded = try? JSONEncoder().encode(auditCheckpoint) {
             json.append(contentsOf: Array(",\"auditCheckpoint\":".utf8))
             json.append(encoded)

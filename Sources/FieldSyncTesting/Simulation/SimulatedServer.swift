@@ -1,3 +1,4 @@
+internal import FieldSyncClient
 import FieldSyncCore
 import FieldSyncServer
 import Foundation
@@ -46,11 +47,32 @@ public final class SimulatedServer: Sendable {
         frontEnds.update { $0[index] = fresh }
     }
 
+    struct SpliceMismatch: Error, CustomStringConvertible {
+        var detail: String
+        var description: String {
+            "the gzip answer does not inflate to the plain JSON answer: " + detail.replacingOccurrences(of: "\"", with: "'")
+        }
+    }
+
+    /// The answer's gzip form inflated, after checking it against the plain form.
+    static func wireBytes(_ answer: StoredSyncResponse) throws -> Data {
+        let plain = try answer.json()
+        guard let inflated = Gzip.decompress(Data(try answer.gzip())) else { throw SpliceMismatch(detail: "does not inflate") }
+        guard inflated == plain else {
+            let at = zip(inflated, plain).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(inflated.count, plain.count)
+            throw SpliceMismatch(detail: "\(inflated.count) bytes against \(plain.count), first difference at \(at): "
+                                 + String(decoding: inflated.dropFirst(max(0, at - 40)).prefix(80), as: UTF8.self) + " | "
+                                 + String(decoding: plain.dropFirst(max(0, at - 40)).prefix(80), as: UTF8.self))
+        }
+        return inflated
+    }
+
     enum Route: String, Sendable { case enroll, sync, lease }
 
     /// Answers one request body as the HTTP router does (authenticate, decode, call the service), with
     /// the status and body the router would send: `/v1/sync` answers with the router's own splice
-    /// (`SyncService.syncStored`, `StoredSyncResponse.json`), so the simulator checks the bytes terminals get.
+    /// (`SyncService.syncStored`, `StoredSyncResponse.gzip`, inflated as a terminal would), so the simulator
+    /// checks the bytes terminals get, cached pull ranges included.
     func answer(_ route: Route, body: Data, credential: String?, at index: Int) async -> (status: Int, body: Data) {
         let service = frontEnd(index)
         do {
@@ -60,7 +82,7 @@ public final class SimulatedServer: Sendable {
                 json = try WireCoding.encode(try await service.enroll(try WireCoding.decode(EnrollRequest.self, from: body)))
             case .sync:
                 let device = try await service.authenticate(credential: credential)
-                json = try await service.syncStored(try WireCoding.decode(SyncRequest.self, from: body), from: device).json()
+                json = try Self.wireBytes(try await service.syncStored(try WireCoding.decode(SyncRequest.self, from: body), from: device))
             case .lease:
                 let device = try await service.authenticate(credential: credential)
                 _ = try WireCoding.decode(LeaseRequest.self, from: body)
