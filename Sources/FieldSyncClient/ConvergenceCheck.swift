@@ -18,13 +18,20 @@ public enum ConvergenceCheck {
         }
     }
 
+    /// The records of one pull, each once, in its last copy: a pull may send a record twice, older first,
+    /// when part of it came from ranges the server read earlier (SPEC §8.4), and the last copy is the
+    /// server's state. Records keep the order of their last copies.
+    public static func latestCopies(_ pulled: [RecordState]) -> [RecordState] {
+        var last: [RecordID: Int] = [:]
+        for (index, state) in pulled.enumerated() { last[state.id] = index }
+        return pulled.enumerated().filter { last[$0.element.id] == $0.offset }.map(\.element)
+    }
+
     /// What differs between a terminal's records and the server's records visible to it (as one pull
     /// delivered them, in order: a record sent twice counts in its last copy), in words: empty when they
     /// have converged.
     public static func differences(local: [RecordState], server: [RecordState], terminal replica: ReplicaID) -> [String] {
-        // A pull may send a record twice, older first, when part of it came from ranges the server read
-        // earlier (SPEC §8.4): the last copy is the server's state.
-        let serverByID = Dictionary(server.map { ($0.id, $0) }, uniquingKeysWith: { _, later in later })
+        let serverByID = Dictionary(latestCopies(server).map { ($0.id, $0) }, uniquingKeysWith: { _, later in later })
         let localIDs = Set(local.map(\.id))
         var problems: [String] = []
         for state in local {

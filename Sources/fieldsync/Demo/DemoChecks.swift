@@ -157,7 +157,7 @@ struct DemoChecks: Sendable {
             let page = try await service.pull(PullRequest(cursor: cursor, limit: 1_000), for: device)
             records += page.records
             cursor = page.cursor
-            if !page.hasMore { return records }
+            if !page.hasMore { return ConvergenceCheck.latestCopies(records) }
         }
     }
 }
