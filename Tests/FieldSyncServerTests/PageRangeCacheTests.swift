@@ -88,7 +88,7 @@ struct PageRangeCacheTests {
     @Test("the cache stays within its bytes, dropping the least recently used ranges first")
     func bounded() {
         let one = Self.range(after: 0, through: 1, count: 3, stateBytes: 3_000)
-        let cost = one.piece.deflated.count + PageRangeCache.entryOverhead
+        let cost = one.piece!.deflated.count + PageRangeCache.entryOverhead
         let cache = PageRangeCache(capacityBytes: cost * 10, lifetime: 60_000)
         for index in 0..<10 { cache.insert(Self.range(after: UInt64(index * 2), through: UInt64(index * 2 + 1), count: 3, stateBytes: 3_000), scopes: "a", generation: 0) }
         #expect(cache.usage.ranges == 10 && cache.usage.bytes <= cost * 10)

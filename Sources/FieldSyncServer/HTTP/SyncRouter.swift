@@ -40,12 +40,13 @@ func addDeviceRoutes(to group: RouterGroup<FieldSyncRequestContext>, service: Sy
     group.post("/pull") { request, context in
         let device = try context.requireDevice()
         let message = try await wire.decode(PullRequest.self, from: request)
-        return try wire.respond(try await service.pullEncoded(message, for: device), serverTime: service.now, to: request)
+        let page = try await service.pullEncoded(message, for: device, gzip: WireBody.acceptsGzip(request))
+        return try wire.respond(page, serverTime: service.now, to: request)
     }
     group.post("/sync") { request, context in
         let device = try context.requireDevice()
         let message = try await wire.decode(SyncRequest.self, from: request)
-        return try wire.respond(try await service.syncStored(message, from: device), to: request)
+        return try wire.respond(try await service.syncStored(message, from: device, gzip: WireBody.acceptsGzip(request)), to: request)
     }
     group.post("/lease") { request, context in
         let device = try context.requireDevice()

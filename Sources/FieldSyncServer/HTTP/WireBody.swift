@@ -85,7 +85,7 @@ struct WireBody: Sendable {
     /// A pull page (`/v1/pull`), the same way.
     func respond(_ page: EncodedPage, serverTime: Int64, to request: Request) throws -> Response {
         try respond(plainLength: page.plainLength, gzip: {
-            var composer = GzipComposer(capacity: page.ranges.reduce(0) { $0 + $1.piece.deflated.count })
+            var composer = GzipComposer(capacity: page.deflatedLength)
             page.write(to: &composer, after: Data(), serverTime: serverTime)
             return composer.finish()
         }, json: { try page.json(serverTime: serverTime) }, to: request)

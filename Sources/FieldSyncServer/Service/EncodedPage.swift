@@ -24,7 +24,10 @@ public struct EncodedPage: Sendable {
     public var count: Int { ranges.reduce(0) { $0 + $1.count } }
 
     /// Bytes of the page's plain JSON, less its small envelope: whether gzip is worth it.
-    var plainLength: Int { ranges.reduce(0) { $0 + $1.piece.length + 1 } }
+    var plainLength: Int { ranges.reduce(0) { $0 + $1.length + 1 } }
+
+    /// Bytes of the page's deflated ranges, as far as they are deflated already.
+    var deflatedLength: Int { ranges.reduce(0) { $0 + ($1.piece?.deflated.count ?? $1.length / 4) } }
 
     /// The page as plain protocol JSON (cached ranges are inflated).
     public func json(serverTime: Int64) throws -> Data {
@@ -47,7 +50,7 @@ public struct EncodedPage: Sendable {
             if index > 0 { plain.append(0x2C) }
             composer.append(plain: plain)
             plain = Data()
-            composer.append(range.piece)
+            composer.append(range.deflated())
         }
         plain.append(suffix(serverTime: serverTime))
         composer.append(plain: plain)

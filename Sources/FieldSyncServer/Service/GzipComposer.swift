@@ -26,9 +26,10 @@ struct GzipComposer {
         length += piece.length
     }
 
-    /// Plain bytes, deflated (or stored, when short) on the spot.
+    /// Plain bytes of this answer alone (its envelope, the push's results), deflated fast (or stored,
+    /// when short) on the spot.
     mutating func append(plain: some ContiguousBytes) {
-        append(DeflatedPiece(plain))
+        append(DeflatedPiece(plain, level: DeflatedPiece.fastLevel))
     }
 
     /// The finished member.

@@ -17,16 +17,18 @@ struct PageRange: Sendable {
     let count: Int
     /// Bytes of the records' states (the page budget's measure: `PullPlan`).
     let stateBytes: Int
-    /// The states joined by commas, deflated.
-    let piece: DeflatedPiece
+    /// The states joined by commas, deflated (nil for a range read for an answer sent without gzip,
+    /// which is neither deflated nor cached).
+    let piece: DeflatedPiece?
     /// The same bytes uncompressed, while the range is fresh from storage (nil once cached: the cache
     /// keeps compressed bytes only).
     let plain: Data?
     /// When it was read (ms since 1970).
     let readAt: Int64
 
-    /// The range of a page just read: its states from `after` up to the page's cursor.
-    init(page: StoredPage, after: UInt64, readAt: Int64) {
+    /// The range of a page just read: its states from `after` up to the page's cursor, deflated at `level`
+    /// (not at all when nil).
+    init(page: StoredPage, after: UInt64, readAt: Int64, level: Int32? = DeflatedPiece.defaultLevel) {
         var plain = Data()
         plain.reserveCapacity(page.states.reduce(0) { $0 + $1.count + 1 })
         var stateBytes = 0
@@ -39,7 +41,7 @@ struct PageRange: Sendable {
         self.through = page.cursor
         self.count = page.states.count
         self.stateBytes = stateBytes
-        self.piece = DeflatedPiece(plain)
+        self.piece = level.map { DeflatedPiece(plain, level: $0) }
         self.plain = plain
         self.readAt = readAt
     }
@@ -54,13 +56,21 @@ struct PageRange: Sendable {
         readAt = range.readAt
     }
 
-    /// The range as the cache keeps it: compressed bytes only.
-    var compressedOnly: PageRange { PageRange(copying: self, plain: nil) }
+    /// The range as the cache keeps it: compressed bytes only (nil when it was never deflated).
+    var compressedOnly: PageRange? { piece == nil ? nil : PageRange(copying: self, plain: nil) }
+
+    /// Bytes of the states joined by commas.
+    var length: Int { plain?.count ?? piece?.length ?? 0 }
 
     /// The states joined by commas.
     func states() throws -> Data {
         if let plain { return plain }
-        guard let inflated = piece.inflated() else { throw ServerError(.unavailable, "a cached pull range could not be inflated") }
+        guard let inflated = piece?.inflated() else { throw ServerError(.unavailable, "a cached pull range could not be inflated") }
         return inflated
+    }
+
+    /// The states joined by commas, deflated: as cached, or now (a range read for a plain answer).
+    func deflated() -> DeflatedPiece {
+        piece ?? DeflatedPiece(plain ?? Data(), level: DeflatedPiece.fastLevel)
     }
 }

@@ -89,8 +89,7 @@ final class PageRangeCache: Sendable {
     /// record purged meanwhile).
     func insert(_ range: PageRange, scopes key: String, generation: UInt64) {
         precondition(range.through > range.after, "a cached range moves the cursor")
-        guard isEnabled, range.count > 0 else { return }
-        let kept = range.compressedOnly
+        guard isEnabled, range.count > 0, let kept = range.compressedOnly else { return }
         let cost = Self.cost(of: kept)
         guard cost <= capacityBytes else { return }
         state.withLock { state in
@@ -113,7 +112,7 @@ final class PageRangeCache: Sendable {
         state.withLock { state in (state.bytes, state.ranges.values.reduce(0) { $0 + $1.count }) }
     }
 
-    private static func cost(of range: PageRange) -> Int { range.piece.deflated.count + entryOverhead }
+    private static func cost(of range: PageRange) -> Int { (range.piece?.deflated.count ?? 0) + entryOverhead }
 
     private static func remove(key: String, after: UInt64, from state: inout State) {
         guard let old = state.ranges[key]?.removeValue(forKey: after) else { return }

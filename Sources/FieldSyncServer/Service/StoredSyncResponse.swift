@@ -30,7 +30,7 @@ public struct StoredSyncResponse: Sendable {
 
     /// The same bytes as `json()`, as one gzip member: the page's ranges go in as they were deflated.
     public func gzip() throws -> [UInt8] {
-        var composer = GzipComposer(capacity: (pull?.ranges.reduce(0) { $0 + $1.piece.deflated.count } ?? 0) + 256)
+        var composer = GzipComposer(capacity: (pull?.deflatedLength ?? 0) + 256)
         let prefix = try prefix()
         if let pull {
             pull.write(to: &composer, after: prefix, serverTime: serverTime)

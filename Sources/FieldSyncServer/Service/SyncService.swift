@@ -226,14 +226,16 @@ public final class SyncService: Sendable {
     /// (`PageRangeCache`), then the changes after them read from storage, which become a range for the
     /// next terminal of the same scopes. Byte for byte what a read from storage alone would answer, but
     /// for records that changed after a cached range was read: those also come again, newer, after it.
+    /// - Parameter gzip: the answer will be sent gzip'd. The cache keeps deflated ranges, so a page for an
+    ///   answer sent plain is read from storage and not cached (deflating it would only cost).
     /// - Throws: `invalidCursor` for a cursor this server did not issue; `unavailable` when storage fails.
-    public func pullEncoded(_ request: PullRequest, for device: Device) async throws -> EncodedPage {
+    public func pullEncoded(_ request: PullRequest, for device: Device, gzip: Bool = true) async throws -> EncodedPage {
         let cursor = try Self.cursor(request.cursor)
         let limit = min(max(request.limit, 1), settings.pullPageCap)
         let maxBytes = min(max(request.maxBytes ?? settings.pullPageBytes, 1), settings.pullPageBytes)
         let readAt = now
         let key = PageRangeCache.key(device.scopes)
-        let chain = device.scopes.isEmpty ? PageRangeCache.Chain()
+        let chain = device.scopes.isEmpty || !gzip ? PageRangeCache.Chain()
             : pageRanges.chain(scopes: key, from: cursor, limit: limit, maxBytes: maxBytes, now: readAt)
         metrics.pageCacheRecords.increment(by: chain.count)
         let position = chain.through ?? cursor
@@ -252,7 +254,8 @@ public final class SyncService: Sendable {
         metrics.pullLag.record(tail.head - tail.cursor)
         var page = EncodedPage(ranges: chain.ranges, cursor: position, hasMore: true)
         if !tail.states.isEmpty {
-            let range = PageRange(page: tail, after: position, readAt: readAt)
+            let level = !gzip ? nil : pageRanges.isEnabled ? DeflatedPiece.defaultLevel : DeflatedPiece.fastLevel
+            let range = PageRange(page: tail, after: position, readAt: readAt, level: level)
             pageRanges.insert(range, scopes: key, generation: chain.generation)
             // A storage page always holds one record, even one larger than what is left of the budget.
             guard chain.ranges.isEmpty || range.stateBytes <= maxBytes - chain.stateBytes else { return served(page) }
@@ -278,12 +281,13 @@ public final class SyncService: Sendable {
         try await pullEncoded(request, for: device).decoded(serverTime: now)
     }
 
-    /// Push then pull, so that the page includes the device's own accepted changes; the page as stored JSON.
-    public func syncStored(_ request: SyncRequest, from device: Device) async throws -> StoredSyncResponse {
+    /// Push then pull, so that the page includes the device's own accepted changes; the page as stored JSON
+    /// (`gzip`: as for `pullEncoded`).
+    public func syncStored(_ request: SyncRequest, from device: Device, gzip: Bool = true) async throws -> StoredSyncResponse {
         var push: PushResponse?
         if let request = request.push { push = try await self.push(request, from: device) }
         var pull: EncodedPage?
-        if let request = request.pull { pull = try await pullEncoded(request, for: device) }
+        if let request = request.pull { pull = try await pullEncoded(request, for: device, gzip: gzip) }
         return StoredSyncResponse(push: push, pull: pull, serverTime: now)
     }
 
