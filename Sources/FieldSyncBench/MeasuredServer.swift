@@ -24,7 +24,9 @@ final class MeasuredServer {
         self.process = process
         pid = process.processIdentifier
         var seen = ""
-        while !seen.contains("listening on http://") || !seen.contains(", database") {
+        // The whole start line: it names SQLite's file or PostgreSQL's URL after the port (the PostgreSQL
+        // banner has no ", database": waiting for one hung `storm-load --backend postgres`).
+        while !(seen.range(of: "listening on http://").map { seen[$0.upperBound...].contains("\n") } ?? false) {
             let chunk = output.fileHandleForReading.availableData
             guard !chunk.isEmpty else { throw BenchmarkError("the server exited before listening: \(seen)") }
             seen += String(decoding: chunk, as: UTF8.self)
