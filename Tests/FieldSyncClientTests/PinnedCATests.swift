@@ -26,15 +26,15 @@ struct PinnedCATests {
         let https = URL(string: "https://127.0.0.1:\(fixture.server.port)")!
 
         let terminal = try await fixture.terminal("a1", station: SyncFixture.stationA,
-                                                  transport: HTTPTransport(baseURL: https, timeout: 10, pinnedCA: pinnedCA))
+                                                  transport: HTTPTransport(baseURL: https, timeout: 30, pinnedCA: pinnedCA))
         _ = try terminal.store.createPatrolSignIn(NewPatrolSignIn(officers: [OfficerID("KH1001")], checkpoint: "CP-1",
                                                                   unit: SyncFixture.stationA, signedAt: fixture.server.clock.now,
                                                                   method: .nfc), by: OfficerID("KH1001"))
         let report = try await terminal.sync()
         #expect(report.accepted == 1)
 
-        for (name, transport) in [("another CA", HTTPTransport(baseURL: https, timeout: 10, pinnedCA: otherCA)),
-                                  ("the system bundle", HTTPTransport(baseURL: https, timeout: 10))] {
+        for (name, transport) in [("another CA", HTTPTransport(baseURL: https, timeout: 30, pinnedCA: otherCA)),
+                                  ("the system bundle", HTTPTransport(baseURL: https, timeout: 30))] {
             let credential = try #require(try terminal.store.identity?.credential)
             do {
                 _ = try await transport.lease(LeaseRequest(), credential: credential)

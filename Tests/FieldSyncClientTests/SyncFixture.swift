@@ -25,7 +25,7 @@ final class SyncFixture: Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    var http: HTTPTransport { HTTPTransport(baseURL: URL(string: server.baseURL)!, timeout: 10) }
+    var http: HTTPTransport { HTTPTransport(baseURL: URL(string: server.baseURL)!, timeout: 30) }
 
     /// A terminal of `station` with `officer` signed in, enrolled over HTTP with a token the administrator issued.
     func terminal(_ name: String, station: UnitID, officer: OfficerID = OfficerID("KH1001"),

@@ -248,10 +248,13 @@ public final class SyncService: Sendable {
             try await storage.pullPage(after: position, scopes: device.scopes, limit: limit - chain.count,
                                        maxBytes: maxBytes - chain.stateBytes)
         }
-        guard cursor <= tail.head else {
-            throw ServerError(.invalidCursor, "cursor \(cursor) lies beyond this server's changes (\(tail.head)): pull from the beginning")
+        guard cursor <= tail.head, position <= tail.head else {
+            // Cached ranges reaching past the head name changes this storage never made (a database
+            // restored under a running node): none of them is served again.
+            if position > tail.head { pageRanges.removeAll() }
+            throw ServerError(.invalidCursor, "cursor \(position) lies beyond this server's changes (\(tail.head)): pull from the beginning")
         }
-        metrics.pullLag.record(tail.head - tail.cursor)
+        metrics.pullLag.record(tail.head - min(tail.head, tail.cursor))
         var page = EncodedPage(ranges: chain.ranges, cursor: position, hasMore: true)
         if !tail.states.isEmpty {
             let level = !gzip ? nil : pageRanges.isEnabled ? DeflatedPiece.defaultLevel : DeflatedPiece.fastLevel
