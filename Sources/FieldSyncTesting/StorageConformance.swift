@@ -57,7 +57,7 @@ public enum StorageConformance {
     public static let cases: [Case] = [
         pushAndPull, pagination, cursorRules, replay, rejection, scopes, transfer, concurrentEdits, leases, enrollment,
         receiptNumbers, declaredReceiptNumbers, historyAndAudit, revocation, revokedInFlight, severalScopes, roster,
-        pagesByBytes, pageCache,
+        pagesByBytes, pageCache, pushGroup,
     ]
 
     static let roster = Case(name: "rosters bound whose writes a station's devices carry; a precinct's roster covers its stations") { h in

@@ -183,6 +183,34 @@ public final class SyncService: Sendable {
     ///   than `maxBatchRecords`), `rateLimited` (a push of this device in flight, or its byte budget spent),
     ///   `revoked` (revoked while the batch was in flight), `unavailable` (storage failure: nothing stored).
     public func push(_ request: PushRequest, from device: Device) async throws -> PushResponse {
+        let pending = try preparePush(request, from: device)
+        let batch = pending.batch
+        // Fair admission (an administrator's resolutions, written as this node's replica, are exempt).
+        let isDevice = device.replica != settings.adminReplica
+        guard !isDevice || pushing.withLock({ $0.insert(device.replica).inserted }) else {
+            throw ServerError(.rateLimited, "this device already has a push being applied; send the next when it is answered",
+                              retryAfterSeconds: 1)
+        }
+        defer { if isDevice { _ = pushing.withLock { $0.remove(device.replica) } } }
+        if isDevice, let wait = byteBudget.admit(key: device.replica.rawValue, now: batch.receivedAt,
+                                                 cost: Double(batch.encoded.reduce(0) { $0 + $1.json.count })) {
+            throw ServerError(.rateLimited, "this device has pushed more than its byte budget; retry later", retryAfterSeconds: wait)
+        }
+        let applied = try await guarded { try await storage.applyPush(batch, admit: pending.admit) }
+        if applied.replayed {
+            metrics.batchesReplayed.increment()
+        } else {
+            metrics.batchesApplied.increment()
+            metrics.record(applied.counts)
+        }
+        return PushResponse(batchID: request.batchID, results: applied.results, serverTime: batch.receivedAt)
+    }
+
+    /// The batch a push request makes, as the storage applies it, with the admission rule its records
+    /// are decided by: the request's shape checked, its records encoded and fingerprinted (outside any
+    /// transaction). What `push` hands the storage; tests of group commit build groups from it.
+    /// - Throws: `malformedRequest` (empty or long batch id, a record named twice), `payloadTooLarge`.
+    package func preparePush(_ request: PushRequest, from device: Device) throws -> PendingPush {
         guard !request.batchID.isEmpty, request.batchID.utf8.count <= 128 else {
             throw ServerError(.malformedRequest, "batchID must be 1-128 bytes")
         }
@@ -197,29 +225,12 @@ public final class SyncService: Sendable {
             let json = RecordStateJSON.encode(record)
             return EncodedRecord(json: json, sha256: AuditChain.hex(SHA256.hash(data: json)))
         }
-        // Fair admission (an administrator's resolutions, written as this node's replica, are exempt).
-        let isDevice = device.replica != settings.adminReplica
-        guard !isDevice || pushing.withLock({ $0.insert(device.replica).inserted }) else {
-            throw ServerError(.rateLimited, "this device already has a push being applied; send the next when it is answered",
-                              retryAfterSeconds: 1)
-        }
-        defer { if isDevice { _ = pushing.withLock { $0.remove(device.replica) } } }
-        if isDevice, let wait = byteBudget.admit(key: device.replica.rawValue, now: now, cost: Double(encoded.reduce(0) { $0 + $1.json.count })) {
-            throw ServerError(.rateLimited, "this device has pushed more than its byte budget; retry later", retryAfterSeconds: wait)
-        }
         let batch = PushBatch(replica: device.replica, batchID: request.batchID, fingerprint: Self.fingerprint(encoded),
                               records: request.records, encoded: encoded, receivedAt: now, registry: registry)
         var admission = PushAdmission(registry: registry, device: device, latestAllowedWall: now + settings.clockSkewTolerance)
         admission.earliestAllowedWall = settings.deploymentEpoch
         admission = admission.presumingNew(request.records)
-        let applied = try await guarded { try await storage.applyPush(batch, admit: admission.decide) }
-        if applied.replayed {
-            metrics.batchesReplayed.increment()
-        } else {
-            metrics.batchesApplied.increment()
-            metrics.record(applied.counts)
-        }
-        return PushResponse(batchID: request.batchID, results: applied.results, serverTime: now)
+        return PendingPush(batch: batch, admit: admission.decide)
     }
 
     /// A pull page for `device`: the cached ranges that start at the cursor and fit the budget

@@ -4,21 +4,41 @@ import PostgresNIO
 
 extension PostgresStorage {
     public func applyPush(_ batch: PushBatch, admit: @escaping @Sendable (RecordState, ServerRecord?) -> Admission) async throws -> AppliedPush {
+        try await pushGroups.submit(PendingPush(batch: batch, admit: admit)) { [self] group in try await applyGroup(group) }
+    }
+
+    /// Applies a group of batches (`PushGroupCommit`) in one transaction. Every record of the group is
+    /// locked first (advisory locks in key order); then, per batch, the pusher is checked (revoked: that
+    /// batch fails alone) and a stored batch id answers its replay; every remaining batch is planned
+    /// against the records as stored (a group's batches share no record), and only then the head lock is
+    /// taken, the sequences assigned and the rows written: one head lock and one commit for the group.
+    package func applyGroup(_ group: [PendingPush]) async throws -> [Result<AppliedPush, any Error>] {
         try await transaction { [self] connection in
-            // FOR SHARE: a revocation committing meanwhile waits for this batch, or this batch sees it.
-            let pusher = try await pusher(of: batch, on: connection)
-            try PushPlan.refuseIfRevoked(pusher, batch: batch)
-            let ids = batch.records.map(\.id.rawValue)
-            try await lockRecords(ids, on: connection)
-            // After the record locks: an identical batch racing on another node has committed by now.
-            let stored = try await fetch("""
-                SELECT fingerprint, results FROM batches WHERE replica = \(batch.replica.rawValue) AND batch_id = \(batch.batchID)
-                """, as: (String, ByteBuffer).self, on: connection)
-            if let (fingerprint, results) = stored.first {
-                return try PushPlan.replay(of: batch, storedFingerprint: fingerprint, storedResults: Data(buffer: results))
+            try await lockRecords(group.flatMap { $0.batch.records.map(\.id.rawValue) }, on: connection)
+            var results = [Result<AppliedPush, any Error>?](repeating: nil, count: group.count)
+            var pushers = [PushPlan.Pusher?](repeating: nil, count: group.count)
+            var live: [Int] = []
+            for (index, push) in group.enumerated() {
+                do {
+                    // FOR SHARE: a revocation committing meanwhile waits for this batch, or this batch sees it.
+                    let pusher = try await pusher(of: push.batch, on: connection)
+                    try PushPlan.refuseIfRevoked(pusher, batch: push.batch)
+                    pushers[index] = pusher
+                    live.append(index)
+                } catch let error as ServerError {
+                    results[index] = .failure(error)
+                }
             }
-            let currents = try await storedRecords(ids, on: connection)
-            let numbers = PushPlan.receiptNumbers(of: batch)
+            // After the record locks: an identical batch racing on another node has committed by now.
+            let stored = try await storedBatches(live.map { group[$0].batch }, on: connection)
+            live.removeAll { index in
+                let batch = group[index].batch
+                guard let (fingerprint, answers) = stored[BatchKey(batch)] else { return false }
+                results[index] = Result { try PushPlan.replay(of: batch, storedFingerprint: fingerprint, storedResults: answers) }
+                return true
+            }
+            let currents = try await storedRecords(live.flatMap { group[$0].batch.records.map(\.id.rawValue) }, on: connection)
+            let numbers = live.flatMap { PushPlan.receiptNumbers(of: group[$0].batch) }
             var holders: [String: RecordID] = [:]
             if !numbers.isEmpty {
                 for (number, holder) in try await fetch(Self.byKeys("number, record_id", in: "receipt_numbers", key: "number", numbers),
@@ -26,14 +46,25 @@ extension PostgresStorage {
                     holders[number] = RecordID(holder)
                 }
             }
-            let plan = try PushPlan(batch: batch, pusher: pusher, currents: batch.records.map { currents[$0.id.rawValue] },
-                                    receiptHolder: { holders[$0] }, admit: admit)
-            try await insertQuarantine(plan.quarantined, batch: batch, on: connection)
-            try await claimReceiptNumbers(plan.changes, on: connection)
+            var plans: [(index: Int, plan: PushPlan)] = []
+            for index in live {
+                let batch = group[index].batch
+                do {
+                    let plan = try PushPlan(batch: batch, pusher: pushers[index], currents: batch.records.map { currents[$0.id.rawValue] },
+                                            receiptHolder: { holders[$0] }, admit: group[index].admit)
+                    // A number this batch claims is taken for the group's later batches.
+                    for change in plan.changes { if let number = change.receiptNumber { holders[number] = change.state.id } }
+                    plans.append((index, plan))
+                } catch {
+                    results[index] = .failure(error)
+                }
+            }
+            try await insertQuarantine(plans.flatMap { item in item.plan.quarantined.map { ($0, group[item.index].batch) } }, on: connection)
+            try await claimReceiptNumbers(plans.flatMap(\.plan.changes), on: connection)
 
             var head: Head
             let sequences: [Int64]
-            let count = Int64(plan.changes.count)
+            let count = Int64(plans.reduce(0) { $0 + $1.plan.changes.count })
             switch options.sequencing {
             case .commitOrdered:
                 head = try await lockHead(on: connection)
@@ -47,18 +78,67 @@ extension PostgresStorage {
                 head = try await lockHead(on: connection)
                 head.sequence = max(head.sequence, sequences.max() ?? 0)
             }
-            try await insertChanges(plan.changes, sequences: sequences, batch: batch, on: connection)
-            try await indexScopes(plan.changes, sequences: sequences, previous: currents, on: connection)
-            _ = try await insertAudit(plan.auditDrafts(sequences: sequences.map(UInt64.init), batch: batch), head: &head, on: connection)
-            let results = plan.results(sequences: sequences.map(UInt64.init))
-            try await connection.query("""
-                INSERT INTO batches (replica, batch_id, fingerprint, results, at)
-                VALUES (\(batch.replica.rawValue), \(batch.batchID), \(batch.fingerprint),
-                        \(ByteBuffer(data: try PushPlan.encodeResults(results))), \(batch.receivedAt))
-                """, logger: logger)
+            var written: [(change: PushPlan.Change, sequence: Int64, batch: PushBatch)] = []
+            var drafts: [AuditDraft] = []
+            var answered: [(batch: PushBatch, results: [RecordResult])] = []
+            var offset = 0
+            for (index, plan) in plans {
+                let batch = group[index].batch
+                let own = sequences[offset ..< offset + plan.changes.count].map(UInt64.init)
+                offset += plan.changes.count
+                written += zip(plan.changes, own).map { ($0, Int64($1), batch) }
+                drafts += plan.auditDrafts(sequences: own, batch: batch)
+                let answers = plan.results(sequences: own)
+                answered.append((batch, answers))
+                results[index] = .success(AppliedPush(results: answers, replayed: false, counts: plan.counts))
+            }
+            try await insertChanges(written, on: connection)
+            try await indexScopes(written, previous: currents, on: connection)
+            _ = try await insertAudit(drafts, head: &head, on: connection)
+            try await insertBatches(answered, on: connection)
             try await storeHead(head, on: connection)
-            return AppliedPush(results: results, replayed: false, counts: plan.counts)
+            return results.map { $0! }
         }
+    }
+
+    /// A batch as the `batches` table keys it.
+    private struct BatchKey: Hashable {
+        var replica: String
+        var batchID: String
+
+        init(_ batch: PushBatch) {
+            replica = batch.replica.rawValue
+            batchID = batch.batchID
+        }
+
+        init(replica: String, batchID: String) {
+            self.replica = replica
+            self.batchID = batchID
+        }
+    }
+
+    /// The stored fingerprint and answers of those of `batches` already applied, by key (one index probe each).
+    private func storedBatches(_ batches: [PushBatch], on connection: PostgresConnection) async throws -> [BatchKey: (String, Data)] {
+        guard !batches.isEmpty else { return [:] }
+        var stored: [BatchKey: (String, Data)] = [:]
+        for (replica, batchID, fingerprint, answers) in try await fetch("""
+            SELECT b.replica, b.batch_id, b.fingerprint, b.results
+            FROM unnest(\(batches.map(\.replica.rawValue))::text[], \(batches.map(\.batchID))::text[]) AS k(replica, batch_id)
+            CROSS JOIN LATERAL (SELECT * FROM batches t WHERE t.replica = k.replica AND t.batch_id = k.batch_id LIMIT 1) AS b
+            """, as: (String, String, String, ByteBuffer).self, on: connection) {
+            stored[BatchKey(replica: replica, batchID: batchID)] = (fingerprint, Data(buffer: answers))
+        }
+        return stored
+    }
+
+    private func insertBatches(_ answered: [(batch: PushBatch, results: [RecordResult])], on connection: PostgresConnection) async throws {
+        guard !answered.isEmpty else { return }
+        let encoded = try answered.map { ByteBuffer(data: try PushPlan.encodeResults($0.results)) }
+        try await connection.query("""
+            INSERT INTO batches (replica, batch_id, fingerprint, results, at)
+            SELECT * FROM unnest(\(answered.map(\.batch.replica.rawValue))::text[], \(answered.map(\.batch.batchID))::text[],
+                                 \(answered.map(\.batch.fingerprint))::text[], \(encoded)::bytea[], \(answered.map(\.batch.receivedAt))::int8[])
+            """, logger: logger)
     }
 
     /// The pushing device as stored, its row share-locked until the batch commits; its leases only when
@@ -155,14 +235,17 @@ extension PostgresStorage {
                      units: Set(ScopeIndex.units(row.3)), needsPerson: row.4)
     }
 
-    private func insertQuarantine(_ refused: [PushPlan.Quarantined], batch: PushBatch, on connection: PostgresConnection) async throws {
+    private func insertQuarantine(_ refused: [(PushPlan.Quarantined, PushBatch)], on connection: PostgresConnection) async throws {
         guard !refused.isEmpty else { return }
         try await connection.query("""
             INSERT INTO quarantine (record_id, replica, batch_id, at, code, rejection, state, chained)
-            SELECT record_id, \(batch.replica.rawValue), \(batch.batchID), \(batch.receivedAt), code, rejection, state, true
-            FROM unnest(\(refused.map(\.record.rawValue))::text[], \(refused.map(\.rejection.code.rawValue))::text[],
-                        \(refused.map { ByteBuffer(data: $0.rejectionJSON) })::bytea[],
-                        \(refused.map { ByteBuffer(data: $0.stateJSON) })::bytea[]) AS t(record_id, code, rejection, state)
+            SELECT record_id, replica, batch_id, at, code, rejection, state, true
+            FROM unnest(\(refused.map(\.0.record.rawValue))::text[], \(refused.map(\.1.replica.rawValue))::text[],
+                        \(refused.map(\.1.batchID))::text[], \(refused.map(\.1.receivedAt))::int8[],
+                        \(refused.map(\.0.rejection.code.rawValue))::text[],
+                        \(refused.map { ByteBuffer(data: $0.0.rejectionJSON) })::bytea[],
+                        \(refused.map { ByteBuffer(data: $0.0.stateJSON) })::bytea[])
+                AS t(record_id, replica, batch_id, at, code, rejection, state)
             """, logger: logger)
     }
 
@@ -178,16 +261,21 @@ extension PostgresStorage {
         guard inserted.count == claims.count else { throw LostRace() }
     }
 
-    private func insertChanges(_ changes: [PushPlan.Change], sequences: [Int64], batch: PushBatch,
+    private func insertChanges(_ written: [(change: PushPlan.Change, sequence: Int64, batch: PushBatch)],
                                on connection: PostgresConnection) async throws {
-        guard !changes.isEmpty else { return }
+        guard !written.isEmpty else { return }
+        let changes = written.map(\.change)
         let ids = changes.map(\.state.id.rawValue)
+        let sequences = written.map(\.sequence)
         try await connection.query("""
             INSERT INTO history (seq, record_id, replica, batch_id, authors, at, delta, state)
-            SELECT seq, record_id, \(batch.replica.rawValue), \(batch.batchID), authors, \(batch.receivedAt), delta, NULLIF(state, ''::bytea)
-            FROM unnest(\(sequences)::int8[], \(ids)::text[], \(changes.map(\.authors))::text[],
+            SELECT seq, record_id, replica, batch_id, authors, at, delta, NULLIF(state, ''::bytea)
+            FROM unnest(\(sequences)::int8[], \(ids)::text[], \(written.map(\.batch.replica.rawValue))::text[],
+                        \(written.map(\.batch.batchID))::text[], \(changes.map(\.authors))::text[],
+                        \(written.map(\.batch.receivedAt))::int8[],
                         \(changes.map { ByteBuffer(data: $0.deltaJSON) })::bytea[],
-                        \(changes.map { ByteBuffer(data: $0.historyStateJSON ?? Data()) })::bytea[]) AS t(seq, record_id, authors, delta, state)
+                        \(changes.map { ByteBuffer(data: $0.historyStateJSON ?? Data()) })::bytea[])
+                AS t(seq, record_id, replica, batch_id, authors, at, delta, state)
             """, logger: logger)
         try await connection.query("""
             INSERT INTO records (id, type, seq, state, units, needs_person)
@@ -207,12 +295,12 @@ extension PostgresStorage {
     }
 
     /// Moves each changed record's scope rows from its previous change to its new sequence (ScopeIndex).
-    private func indexScopes(_ changes: [PushPlan.Change], sequences: [Int64], previous: [String: ServerRecord],
+    private func indexScopes(_ written: [(change: PushPlan.Change, sequence: Int64, batch: PushBatch)], previous: [String: ServerRecord],
                              on connection: PostgresConnection) async throws {
-        guard !changes.isEmpty else { return }
+        guard !written.isEmpty else { return }
         var stale: [(scope: String, seq: Int64)] = []
         var fresh: [(scope: String, seq: Int64, id: String)] = []
-        for (change, sequence) in zip(changes, sequences) {
+        for (change, sequence, _) in written {
             let id = change.state.id.rawValue
             if let old = previous[id] {
                 stale += ScopeIndex.scopes(of: old.units).map { ($0, Int64(old.sequence)) }
@@ -272,3 +360,4 @@ extension PostgresStorage {
         }
     }
 }
+extension PostgresStorage: PushGroupApplying {}

@@ -37,6 +37,9 @@ public final class PostgresStorage: SyncStorage, Service {
     /// Signs the audit head at the end of every transaction that appends to the chain; nil signs nothing.
     public let auditSigner: AuditSigner?
     let signedHead = SignedHeadMemory()
+    /// Push batches that arrive at this node together share one transaction, one head lock and one commit
+    /// (`PushGroupCommit`).
+    let pushGroups = PushGroupCommit()
     /// Who runs the pool: nobody yet, a ServiceGroup (`run()`), or a task of this storage's own.
     private let runner = Mutex<Runner>(.idle)
     private enum Runner {

@@ -11,6 +11,8 @@ public final class SQLiteStorage: SyncStorage {
     /// Signs the audit head at the end of every transaction that appends to the chain; nil signs nothing.
     public let auditSigner: AuditSigner?
     let signedHead = SignedHeadMemory()
+    /// Push batches that arrive together share one write transaction (`PushGroupCommit`).
+    let pushGroups = PushGroupCommit()
 
     /// The default page cache of the writer connection, in MiB (see `init`): SQLite's own default. A
     /// 64 MiB cache did not change the cost of scattered edits on a store of 10^6 records (BENCHMARKS.md,
