@@ -46,7 +46,7 @@ struct AtomicityAuditTests {
         try await harness.service.purge(RecordID("p2"), reason: "retention period over")
         _ = try await harness.service.revoke(device.replica)
         let kinds = try await harness.storage.auditEntries(after: 0, limit: 100).map(\.draft.kind)
-        #expect(kinds == [.enrollmentTokenCreated, .enrollment, .change, .change, .adminRead, .purge, .revocation])
+        #expect(kinds == [.enrollmentTokenCreated, .enrollment, .changes, .adminRead, .purge, .revocation], "one entry for the batch's changes")
         let verification = try await harness.service.verifyAudit()
         #expect(verification.isIntact && verification.entriesChecked == kinds.count)
         #expect(try await harness.service.history(of: RecordID("p2"), reason: "test").isEmpty)
@@ -59,9 +59,11 @@ struct AtomicityAuditTests {
     @Test("the verifier finds the first altered, removed or inserted entry")
     func tamperDetection() async throws {
         for tampering in ["alter", "remove", "insert", "relink"] {
-            let harness = try await Harness()
+            // Unsigned: each push now signs its own checkpoint, which would name the rewrite first
+            // (AuditTamperTests); this is the chain's own detection.
+            let harness = try await Harness(signed: false)
             let (device, _, factory) = try await harness.enroll(Harness.stationA)
-            _ = try await harness.push((0..<4).map { try factory.patrolSignIn("p\($0)") }, from: device)
+            for index in 0..<4 { _ = try await harness.push([try factory.patrolSignIn("p\(index)")], from: device) }
             #expect(try await harness.service.verifyAudit().isIntact)
             let expected: (UInt64, AuditVerification.Problem) = try await harness.database().write { db in
                 switch tampering {
@@ -84,10 +86,10 @@ struct AtomicityAuditTests {
                 default:
                     // Content and hash rewritten consistently: the next entry no longer links to it.
                     let row = try Row.fetchOne(db, sql: "SELECT * FROM audit WHERE seq = 3")!
-                    let draft = AuditDraft(kind: .change, at: row["at"], actor: "KH9999", replica: row["replica"],
+                    let draft = AuditDraft(kind: .changes, at: row["at"], actor: "KH9999", replica: row["replica"],
                                            subject: row["subject"], detail: row["detail"])
                     let relinked = AuditChain.link(draft, sequence: 3, previousHash: row["previous_hash"])
-                    try db.execute(sql: "UPDATE audit SET kind = 'change', actor = 'KH9999', hash = ? WHERE seq = 3", arguments: [relinked.hash])
+                    try db.execute(sql: "UPDATE audit SET actor = 'KH9999', hash = ? WHERE seq = 3", arguments: [relinked.hash])
                     return (4, .brokenLink)
                 }
             }
@@ -95,5 +97,44 @@ struct AtomicityAuditTests {
             #expect(verification.firstBadSequence == expected.0, "\(tampering)")
             #expect(verification.problem == expected.1, "\(tampering)")
         }
+    }
+
+    @Test("a chain written one entry per change, as servers before batch entries wrote it, still verifies and names a rewritten row")
+    func entriesPerChangeStillVerify() async throws {
+        let harness = try await Harness(signed: false)
+        let (device, _, factory) = try await harness.enroll(Harness.stationA)
+        _ = try await harness.push((0..<3).map { try factory.patrolSignIn("p\($0)") }, from: device, batch: "b 1")
+        _ = try await harness.push([try factory.incidentReport("i1")], from: device)
+        // The chain rewritten as the older servers wrote it: each batch entry split into one entry per change.
+        try await harness.database().write { db in
+            var drafts: [AuditDraft] = []
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM audit ORDER BY seq") {
+                let draft = AuditDraft(kind: AuditDraft.Kind(rawValue: row["kind"])!, at: row["at"], actor: row["actor"],
+                                       replica: row["replica"], subject: row["subject"], detail: row["detail"])
+                guard draft.kind == .changes else { drafts.append(draft); continue }
+                for line in draft.detail.split(separator: "\n") {
+                    let tokens = line.split(separator: " ")
+                    drafts.append(AuditDraft(kind: .change, at: draft.at, actor: draft.actor, replica: draft.replica, subject: String(tokens[3]),
+                                             detail: "seq \(tokens[1]) batch \(draft.subject) delta \(tokens[5]) state \(tokens[7])"))
+                }
+            }
+            try db.execute(sql: "DELETE FROM audit")
+            var previous = AuditChain.genesisHash
+            for (index, draft) in drafts.enumerated() {
+                let entry = AuditChain.link(draft, sequence: UInt64(index + 1), previousHash: previous)
+                try db.execute(sql: """
+                    INSERT INTO audit (seq, kind, at, actor, replica, subject, detail, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [index + 1, draft.kind.rawValue, draft.at, draft.actor, draft.replica, draft.subject, draft.detail,
+                                     entry.previousHash, entry.hash])
+                previous = entry.hash
+            }
+        }
+        let kinds = try await harness.storage.auditEntries(after: 0, limit: 100).map(\.draft.kind)
+        #expect(kinds == [.enrollmentTokenCreated, .enrollment, .change, .change, .change, .change])
+        let verification = try await harness.service.verifyAudit()
+        #expect(verification.isIntact && verification.historyRowsChecked == 4, "\(verification)")
+        try await harness.tamper("UPDATE history SET delta = CAST(replace(CAST(delta AS TEXT), 'CP-7', 'CP-8') AS BLOB) WHERE record_id = 'p1'")
+        let tampered = try await harness.service.verifyAudit()
+        #expect(tampered.problem == .historyAltered && tampered.record == "p1", "\(tampered)")
     }
 }

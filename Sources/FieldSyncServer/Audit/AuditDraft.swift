@@ -3,7 +3,11 @@ import FieldSyncCore
 /// What an audit entry says, before the chain gives it a sequence and a hash.
 public struct AuditDraft: Hashable, Sendable, Codable {
     public enum Kind: String, Hashable, Sendable, Codable {
-        case change, enrollmentTokenCreated, enrollment, revocation, adminRead, purge, quarantine, roster
+        /// One stored change per entry: how servers before batch entries audited pushes (still verified).
+        case change
+        /// The changes one push batch stored, one line of digests each (`ChangeDigests.batch`).
+        case changes
+        case enrollmentTokenCreated, enrollment, revocation, adminRead, purge, quarantine, roster
     }
 
     public var kind: Kind

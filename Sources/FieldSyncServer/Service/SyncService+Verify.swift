@@ -78,24 +78,27 @@ extension SyncService {
                     refusals.purge(entry.draft.subject)
                 case .quarantine:
                     refusals.add(entry)
-                case .change:
-                    guard let digests = ChangeDigests(detail: entry.draft.detail) else { continue }
-                    // History rows before this change that no entry named.
-                    if let row = try await history.peek(), row.sequence < digests.sequence {
-                        return fail(.historyUnchained, at: entry.sequence, record: row.record.rawValue, historySequence: row.sequence,
-                                    "history row \(row.sequence) of \(row.record) is named by no audit entry")
-                    }
-                    guard let row = try await history.peek(), row.sequence == digests.sequence else {
-                        if missing[entry.draft.subject] == nil { missing[entry.draft.subject] = (entry.sequence, digests.sequence) }
-                        continue
-                    }
-                    history.advance()
-                    report.historyRowsChecked += 1
-                    let stateDigest = digests.state.map { _ in PushPlan.sha256Hex(row.acceptedState) }
-                    guard row.record.rawValue == entry.draft.subject, PushPlan.sha256Hex(row.delta) == digests.delta,
-                          stateDigest == digests.state else {
-                        return fail(.historyAltered, at: entry.sequence, record: entry.draft.subject, historySequence: row.sequence,
-                                    "history row \(row.sequence) of \(entry.draft.subject) does not match the digests audit entry \(entry.sequence) chained")
+                case .change, .changes:
+                    let changes = entry.draft.kind == .change ? ChangeDigests(detail: entry.draft.detail).map { [$0] }
+                        : ChangeDigests.batch(detail: entry.draft.detail)
+                    for digests in changes ?? [] {
+                        let record = digests.record ?? entry.draft.subject
+                        // History rows before this change that no entry named.
+                        if let row = try await history.peek(), row.sequence < digests.sequence {
+                            return fail(.historyUnchained, at: entry.sequence, record: row.record.rawValue, historySequence: row.sequence,
+                                        "history row \(row.sequence) of \(row.record) is named by no audit entry")
+                        }
+                        guard let row = try await history.peek(), row.sequence == digests.sequence else {
+                            if missing[record] == nil { missing[record] = (entry.sequence, digests.sequence) }
+                            continue
+                        }
+                        history.advance()
+                        report.historyRowsChecked += 1
+                        let stateDigest = digests.state.map { _ in PushPlan.sha256Hex(row.acceptedState) }
+                        guard row.record.rawValue == record, PushPlan.sha256Hex(row.delta) == digests.delta, stateDigest == digests.state else {
+                            return fail(.historyAltered, at: entry.sequence, record: record, historySequence: row.sequence,
+                                        "history row \(row.sequence) of \(record) does not match the digests audit entry \(entry.sequence) chained")
+                        }
                     }
                 default:
                     continue

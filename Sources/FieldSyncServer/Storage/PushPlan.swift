@@ -173,12 +173,20 @@ struct PushPlan {
         }
     }
 
-    /// The audit entry of a stored change: it chains the digests of the history row's delta and of the
-    /// accepted state (`ChangeDigests` reads them back).
-    static func auditDraft(for change: Change, sequence: UInt64, batch: PushBatch) -> AuditDraft {
-        AuditDraft(kind: .change, at: batch.receivedAt, actor: change.authors, replica: batch.replica.rawValue,
-                   subject: change.state.id.rawValue,
-                   detail: "seq \(sequence) batch \(batch.batchID) delta sha256:\(change.deltaDigest) state sha256:\(change.stateDigest)")
+    /// The audit entry of the changes a batch stored, once `changes[i]` was stored under `sequences[i]`:
+    /// one line per change naming its sequence, its record and the digests of its history row's delta and
+    /// of the accepted state (`ChangeDigests.batch` reads them back), so that the chain still names the one
+    /// record whose history or state was rewritten. Actor: every officer who wrote in the batch.
+    static func auditDraft(for changes: [Change], sequences: [UInt64], batch: PushBatch) -> AuditDraft {
+        var detail = ""
+        detail.reserveCapacity(changes.count * 220)
+        for (change, sequence) in zip(changes, sequences) {
+            if !detail.isEmpty { detail += "\n" }
+            detail += "seq \(sequence) record \(change.state.id.rawValue) delta sha256:\(change.deltaDigest) state sha256:\(change.stateDigest)"
+        }
+        let authors = Set(changes.flatMap { $0.authors.split(separator: ",") }).sorted().joined(separator: ",")
+        return AuditDraft(kind: .changes, at: batch.receivedAt, actor: authors, replica: batch.replica.rawValue,
+                          subject: batch.batchID, detail: detail)
     }
 
     /// The audit entry of a refused change: quarantine rows are chained like accepted changes.
@@ -188,10 +196,10 @@ struct PushPlan {
                    detail: "batch \(batch.batchID) rejected \(refused.rejection.code.rawValue) state sha256:\(refused.stateDigest)")
     }
 
-    /// Every audit entry of the plan, once `changes[i]` was stored under `sequences[i]`: changes in sequence
-    /// order, then refusals.
+    /// Every audit entry of the plan, once `changes[i]` was stored under `sequences[i]`: one entry for the
+    /// stored changes (none when nothing was stored), then one per refusal.
     func auditDrafts(sequences: [UInt64], batch: PushBatch) -> [AuditDraft] {
-        zip(changes, sequences).map { Self.auditDraft(for: $0, sequence: $1, batch: batch) }
+        (changes.isEmpty ? [] : [Self.auditDraft(for: changes, sequences: sequences, batch: batch)])
             + quarantined.map { Self.auditDraft(for: $0, batch: batch) }
     }
 
