@@ -1,3 +1,4 @@
+import FieldSyncClient
 import FieldSyncCore
 import FieldSyncServer
 import FieldSyncTesting
@@ -103,9 +104,10 @@ enum GrowthBenchmark {
         var rows: [SummaryRow] = []
         let client = try LoopbackHTTPClient(port: server.port)
         func pushOne(_ batch: String) throws -> Double {
-            let body = try JSONEncoder().encode(PushRequest(batchID: batch, records: [state]))
+            let json = try WireCoding.encode(SyncRequest(push: PushRequest(batchID: batch, records: [state]), pull: nil))
+            let body = Gzip.compress(json) ?? json
             let start = ContinuousClock.now
-            let reply = try client.post("/v1/push", body: body, bearer: device.credential)
+            let reply = try client.post("/v1/sync", body: body, bearer: device.credential, headers: ServerBenchmark.syncHeaders)
             guard reply.status == 200 else { throw BenchmarkError("push answered \(reply.status)") }
             return seconds(since: start)
         }
@@ -123,8 +125,9 @@ enum GrowthBenchmark {
                 let cursor = String(try await storage.headSequence())
                 pushTimes.append(try pushOne("history-\(edits)"))
                 let start = ContinuousClock.now
-                let reply = try client.post("/v1/pull", body: try JSONEncoder().encode(PullRequest(cursor: cursor, limit: 1_000)),
-                                            bearer: device.credential)
+                let request = try WireCoding.encode(SyncRequest(push: nil, pull: PullRequest(cursor: cursor, limit: 1_000)))
+                let reply = try client.post("/v1/sync", body: Gzip.compress(request) ?? request, bearer: device.credential,
+                                            headers: ServerBenchmark.syncHeaders)
                 guard reply.status == 200 else { throw BenchmarkError("pull answered \(reply.status)") }
                 pullTimes.append(seconds(since: start))
             }

@@ -1,3 +1,4 @@
+import FieldSyncClient
 import FieldSyncCore
 import FieldSyncServer
 import FieldSyncTesting
@@ -69,14 +70,14 @@ enum ServerBenchmark {
         print(String(format: "push ingest: %8.0f records/s  (%d records, %d-record batches, %d connections, %.2f s)",
                      pushRate, total, batchSize, connections, pushSeconds))
         print("  raw \(rawName) of the same rows: " + String(format: "%8.0f rows/s  (ratio %.2f)", raw.insert, pushRate / raw.insert))
-        print(String(format: "pull:        %8.0f records/s  (%d records in pages of 1000, %.1f MB, %.2f s)",
-                     pullRate, total, Double(pulled.bytes) / 1e6, pullSeconds))
+        print(String(format: "pull:        %8.0f records/s  (%d records in %d pages, %.1f MB gzip'd, %.2f s)",
+                     pullRate, total, pulled.pages, Double(pulled.bytes) / 1e6, pullSeconds))
         print(String(format: "  raw select of the same rows: %8.0f rows/s  (ratio %.2f)", raw.select, pullRate / raw.select))
         return [
-            SummaryRow(suite: "server", what: "push ingest, \(backendName), loopback HTTP", measured: String(format: "%.0f rec/s", pushRate),
+            SummaryRow(suite: "server", what: "push ingest through /v1/sync, \(backendName), loopback HTTP", measured: String(format: "%.0f rec/s", pushRate),
                        raw: rawName + String(format: " %.0f rows/s", raw.insert), ratio: pushRate / raw.insert,
                        goal: backend.kind == .postgres ? ">= 20,000/s (1 node)" : ">= 30,000/s"),
-            SummaryRow(suite: "server", what: "pull, \(backendName), loopback HTTP", measured: String(format: "%.0f rec/s", pullRate),
+            SummaryRow(suite: "server", what: "pull through /v1/sync, \(backendName), loopback HTTP", measured: String(format: "%.0f rec/s", pullRate),
                        raw: String(format: "select %.0f rows/s", raw.select), ratio: pullRate / raw.select, goal: ">= 100,000/s"),
         ]
     }
@@ -93,15 +94,20 @@ enum ServerBenchmark {
         }
     }
 
-    /// Push request bodies of `batchSize` records each, encoded once before anything is timed.
+    /// `/v1/sync` request bodies (a push of `batchSize` records, no pull), gzip'd as `HTTPTransport` sends
+    /// them: encoded and compressed once, before anything is timed.
     static func pushBodies(_ records: [RecordState], batchSize: Int, prefix: String) throws -> [Data] {
-        let encoder = JSONEncoder()
-        return try stride(from: 0, to: records.count, by: batchSize).map { start in
-            try encoder.encode(PushRequest(batchID: "\(prefix)-\(start)", records: Array(records[start..<min(records.count, start + batchSize)])))
+        try stride(from: 0, to: records.count, by: batchSize).map { start in
+            let push = PushRequest(batchID: "\(prefix)-\(start)", records: Array(records[start..<min(records.count, start + batchSize)]))
+            let json = try WireCoding.encode(SyncRequest(push: push, pull: nil))
+            return Gzip.compress(json) ?? json
         }
     }
 
-    /// Sends `bodies` to /v1/push over `connections` keep-alive connections on their own threads, each
+    /// What terminals send with every `/v1/sync` request (`HTTPTransport`).
+    static let syncHeaders = ["Content-Encoding: gzip", "Accept-Encoding: gzip"]
+
+    /// Sends `bodies` to /v1/sync over `connections` keep-alive connections on their own threads, each
     /// its share in order; returns the seconds it took.
     static func push(_ bodies: [Data], port: Int, credential: String, connections: Int) async throws -> Double {
         try await push(bodies, ports: [port], credential: credential, connections: connections)
@@ -116,7 +122,7 @@ enum ServerBenchmark {
                     try await onThread {
                         let client = try LoopbackHTTPClient(port: ports[lane % ports.count])
                         for index in stride(from: lane, to: bodies.count, by: connections) {
-                            let reply = try client.post("/v1/push", body: bodies[index], bearer: credential)
+                            let reply = try client.post("/v1/sync", body: bodies[index], bearer: credential, headers: syncHeaders)
                             guard reply.status == 200 else { throw BenchmarkError("push answered \(reply.status)") }
                         }
                     }
@@ -127,36 +133,30 @@ enum ServerBenchmark {
         return seconds(since: start)
     }
 
-    /// Follows the pull cursor from `cursor` in pages of 1,000 until caught up (records are not decoded
-    /// client-side); returns the bytes received and the last cursor.
-    static func pull(port: Int, credential: String, from cursor: String? = nil) async throws -> (bytes: Int, cursor: String?) {
+    /// Follows the pull cursor from `cursor` through `/v1/sync` as a terminal does (pull-only requests,
+    /// gzip both ways, pages of up to 10,000 records and 4 MiB) until caught up; the answers are
+    /// decompressed but their records not decoded. Returns the bytes received (compressed), the pages and
+    /// the last cursor.
+    static func pull(port: Int, credential: String, from cursor: String? = nil) async throws -> (bytes: Int, pages: Int, cursor: String?) {
         try await onThread {
             let client = try LoopbackHTTPClient(port: port)
             var cursor = cursor
             var bytes = 0
+            var pages = 0
             while true {
-                let request = try JSONEncoder().encode(PullRequest(cursor: cursor, limit: 1_000))
-                let reply = try client.post("/v1/pull", body: request, bearer: credential)
+                let json = try WireCoding.encode(SyncRequest(push: nil, pull: PullRequest(cursor: cursor, limit: 10_000, maxBytes: 4 << 20)))
+                let reply = try client.post("/v1/sync", body: Gzip.compress(json) ?? json, bearer: credential, headers: syncHeaders)
                 guard reply.status == 200 else { throw BenchmarkError("pull answered \(reply.status)") }
                 bytes += reply.body.count
-                let tail = try JSONDecoder().decode(PageTail.self, from: tailObject(of: reply.body))
+                pages += 1
+                let answer = reply.headers["content-encoding"] == "gzip" ? (Gzip.decompress(reply.body) ?? reply.body) : reply.body
+                guard let tail = StormLoadBenchmark.AnswerSummary(answer) else {
+                    throw BenchmarkError("an answer to /v1/sync does not read: \(String(decoding: answer.prefix(200), as: UTF8.self))")
+                }
                 cursor = tail.cursor
-                if !tail.hasMore { return (bytes, cursor) }
+                if !tail.hasMore { return (bytes, pages, cursor) }
             }
         }
-    }
-
-    private struct PageTail: Decodable {
-        var cursor: String
-        var hasMore: Bool
-    }
-
-    /// The page's closing `"cursor":...}` members as a JSON object, without parsing the records.
-    private static func tailObject(of body: Data) throws -> Data {
-        guard let range = body.range(of: Data("],\"cursor\":".utf8), options: .backwards) else {
-            throw BenchmarkError("a pull page without a cursor")
-        }
-        return Data("{".utf8) + body[body.index(range.lowerBound, offsetBy: 2)...]
     }
 
     /// Raw GRDB on the same rows: 1,000 per transaction, then one ordered select.
