@@ -8,7 +8,7 @@ import Foundation
 /// length of one record's history. One storage grows through the sizes (seeded through its own
 /// `applyPush` in batches of 5,000; see `ServerSeeder`); at each size an in-process server on it takes
 /// the same work over loopback HTTP:
-/// - push of `--work` new records (batches of 500, 2 connections), then of up to `--work` edits of
+/// - push of `--work` new records (batches of 500, one device, as a terminal sends them), then of up to `--work` edits of
 ///   stored records spread over the whole store;
 /// - pull of those changes by a terminal of the station of the new records, from the head before them
 ///   (µs per record it receives);
@@ -66,7 +66,7 @@ enum GrowthBenchmark {
         let factory = RecordFactory(replica: own.replica, station: stations[0], now: server.clock.now)
         let fresh = try (0..<work).map { try factory.patrolSignIn(String(format: "growth-%02d-%07d", round, $0)) }
         let pushNew = try await ServerBenchmark.push(try ServerBenchmark.pushBodies(fresh, batchSize: 500, prefix: "new-\(round)"),
-                                                     port: server.port, credential: own.credential, connections: 2)
+                                                     port: server.port, credential: own.credential)
         // Edits of stored incident reports (every fourth seeded record) spread over the whole store:
         // each is a B-tree lookup by id among all stored records.
         let reports = stored / 4
@@ -76,7 +76,7 @@ enum GrowthBenchmark {
             return try factory.apply([.set("severity", "major")], to: seeded)
         }
         let pushEdit = try await ServerBenchmark.push(try ServerBenchmark.pushBodies(edits, batchSize: 500, prefix: "edit-\(round)"),
-                                                      port: server.port, credential: own.credential, connections: 2)
+                                                      port: server.port, credential: own.credential)
         // Of the changes, the station-0 terminal may see the new records and the edits of its station's
         // reports; the station-1 terminal only the edits of its own station's reports.
         let station0 = try await server.enrollDevice(station: stations[0], name: "station0-\(round)")

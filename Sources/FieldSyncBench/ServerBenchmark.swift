@@ -8,7 +8,8 @@ import GRDB
 /// Push ingest and pull throughput of a real server over loopback HTTP, each beside the raw GRDB
 /// insert and select rate of the same rows measured in the same run on the same machine.
 ///
-/// `fieldsync-bench server [--records 100000] [--batch 500] [--connections 4] [--backend sqlite|postgres]`
+/// `fieldsync-bench server [--records 100000] [--batch 500] [--connections 4] [--backend sqlite|postgres]`: one enrolled device per
+/// connection (the server applies one push of a device at a time).
 enum ServerBenchmark {
     static func run(arguments: [String]) async throws -> [SummaryRow] {
         let options = BenchOptions(arguments)
@@ -34,18 +35,25 @@ enum ServerBenchmark {
         for storage in storages { servers.append(try await ServerBenchmark.inProcessServer(on: storage)) }
         let server = servers[0]
         let station = UnitID("KH.P03.S012")
-        let enrolled = try await server.enrollDevice(station: station, name: "bench")
-        // Receipt numbers from the device's lease (the server accepts no other), sized for the run.
-        let factory = RecordFactory(enrolled: enrolled, now: server.clock.now)
-        print("preparing \(total) incident reports in batches of \(batchSize) (\(backend.name), \(nodeCount) node(s), load \(loadAverage()))...")
+        // One device per connection, as terminals are: the server applies one push of a device at a time.
+        var devices: [EnrollResponse] = []
+        for lane in 0..<connections { devices.append(try await server.enrollDevice(station: station, name: "bench-\(lane)")) }
+        // Receipt numbers from each device's lease (the server accepts no other), sized for the run.
+        let factories = devices.map { RecordFactory(enrolled: $0, now: server.clock.now) }
+        print("preparing \(total) incident reports in batches of \(batchSize) from \(connections) devices (\(backend.name), \(nodeCount) node(s), load \(loadAverage()))...")
+        // Batch b is device b % connections's.
         let records = try (0..<total).map { index in
-            try factory.incidentReport(String(format: "bench-%08d", index))
+            try factories[(index / batchSize) % connections].incidentReport(String(format: "bench-%08d", index))
         }
         let bodies = try pushBodies(records, batchSize: batchSize, prefix: "bench")
+        let lanes = (0..<connections).map { lane in
+            (credential: devices[lane].credential, bodies: stride(from: lane, to: bodies.count, by: connections).map { bodies[$0] })
+        }
         let rows = records.map { (id: $0.id.rawValue, json: RecordStateJSON.encode($0)) }
         print("typical record: \(rows[0].json.count) bytes of JSON")
 
-        let pushSeconds = try await push(bodies, ports: servers.map(\.port), credential: enrolled.credential, connections: connections)
+        let pushSeconds = try await push(lanes: lanes, ports: servers.map(\.port))
+        let enrolled = devices[0]
         let pullStart = ContinuousClock.now
         let pulled = try await pull(port: server.port, credential: enrolled.credential)
         let pullSeconds = seconds(since: pullStart)
@@ -107,23 +115,27 @@ enum ServerBenchmark {
     /// What terminals send with every `/v1/sync` request (`HTTPTransport`).
     static let syncHeaders = ["Content-Encoding: gzip", "Accept-Encoding: gzip"]
 
-    /// Sends `bodies` to /v1/sync over `connections` keep-alive connections on their own threads, each
-    /// its share in order; returns the seconds it took.
-    static func push(_ bodies: [Data], port: Int, credential: String, connections: Int) async throws -> Double {
-        try await push(bodies, ports: [port], credential: credential, connections: connections)
+    /// Sends `bodies` to /v1/sync in order over one keep-alive connection, as one device does (the server
+    /// applies one push of a device at a time); returns the seconds it took.
+    static func push(_ bodies: [Data], port: Int, credential: String) async throws -> Double {
+        try await push(lanes: [(credential, bodies)], ports: [port])
     }
 
-    /// As `push(_:port:...)`, lane `i` sending to `ports[i % ports.count]` (several server nodes).
-    static func push(_ bodies: [Data], ports: [Int], credential: String, connections: Int) async throws -> Double {
+    /// Each lane (a device's credential and its bodies) over its own keep-alive connection on its own
+    /// thread, in order; lane `i` sends to `ports[i % ports.count]` (several server nodes). Returns the
+    /// seconds until every lane was answered.
+    static func push(lanes: [(credential: String, bodies: [Data])], ports: [Int]) async throws -> Double {
         let start = ContinuousClock.now
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for lane in 0..<connections {
+            for (index, lane) in lanes.enumerated() {
                 group.addTask {
                     try await onThread {
-                        let client = try LoopbackHTTPClient(port: ports[lane % ports.count])
-                        for index in stride(from: lane, to: bodies.count, by: connections) {
-                            let reply = try client.post("/v1/sync", body: bodies[index], bearer: credential, headers: syncHeaders)
-                            guard reply.status == 200 else { throw BenchmarkError("push answered \(reply.status)") }
+                        let client = try LoopbackHTTPClient(port: ports[index % ports.count])
+                        for body in lane.bodies {
+                            let reply = try client.post("/v1/sync", body: body, bearer: lane.credential, headers: syncHeaders)
+                            guard reply.status == 200 else {
+                                throw BenchmarkError("push answered \(reply.status): \(String(decoding: reply.body.prefix(200), as: UTF8.self))")
+                            }
                         }
                     }
                 }

@@ -59,5 +59,11 @@ struct ClockTests {
         #expect(!UnitID("KH.P03.S0123").isWithin(UnitID("KH.P03.S012")))
         #expect(UnitID("KH.P03.S012").parent == UnitID("KH.P03"))
         #expect(!UnitID("KH..S1").isWellFormed && UnitID("KH.P03").isWellFormed)
+        for good in ["KH", "KH.P03.S012.B05", "A.B.C.D.E.F", "KH_1-2.x", String(repeating: "K", count: 64)] {
+            #expect(UnitID(good).isWellFormed, "\(good)")
+        }
+        for bad in ["", ".", "KH.", ".KH", "A.B.C.D.E.F.G", "KH P03", "KH/P03", "KHé", String(repeating: "K", count: 65), "KH.P03\n"] {
+            #expect(!UnitID(bad).isWellFormed, "\(bad)")
+        }
     }
 }

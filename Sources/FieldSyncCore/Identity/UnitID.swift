@@ -26,9 +26,22 @@ public struct UnitID: StringIdentifier {
     }
 
     /// 1-6 non-empty components of `[A-Za-z0-9_-]`, at most 64 bytes in all.
+    /// One pass over the bytes: every pushed record names its units, so this runs for each of them.
     public var isWellFormed: Bool {
-        let parts = components
-        guard rawValue.utf8.count <= 64, (1...6).contains(parts.count) else { return false }
-        return parts.allSatisfy { !$0.isEmpty && Identifier.isWellFormed(String($0)) && !$0.contains(".") }
+        var parts = 1, partLength = 0, total = 0
+        for byte in rawValue.utf8 {
+            total += 1
+            if byte == 0x2E {
+                guard partLength > 0 else { return false }
+                parts += 1
+                partLength = 0
+            } else if (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                        || byte == 0x2D || byte == 0x5F {
+                partLength += 1
+            } else {
+                return false
+            }
+        }
+        return total <= 64 && partLength > 0 && parts <= 6
     }
 }

@@ -92,9 +92,14 @@ public enum RecordStateJSON {
     /// A JSON string literal: quote, backslash and control characters escaped; other bytes as UTF-8.
     static func string(_ text: String, _ out: inout [UInt8]) {
         out.append(0x22)
-        // Almost every string needs no escape: copy it whole.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            out.append(contentsOf: text.utf8)
+        // Almost every string needs no escape: copy it whole (from its own bytes, where it has them).
+        let copied = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if copied == true || (copied == nil && !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C })) {
+            if copied == nil { out.append(contentsOf: text.utf8) }
             out.append(0x22)
             return
         }
