@@ -77,11 +77,12 @@ enum TerminalSyncBenchmark {
         print("  terminal process memory during it: peak RSS \(megabytes(memory.peak)) (before: \(megabytes(memory.before)); "
               + "\(memory.source)); server process peak RSS \(megabytes(server.peakResidentBytes))")
         return [
-            SummaryRow(suite: "terminal", what: "\(offline) offline records pushed", measured: String(format: "%.2f s", pushSeconds)),
+            SummaryRow(suite: "terminal", what: "\(offline) offline records pushed", measured: String(format: "%.2f s", pushSeconds),
+                       goal: "<= 2 s (10,000)"),
             SummaryRow(suite: "terminal", what: "initial sync of \(initial) records", measured: String(format: "%.1f s, %.0f rec/s", initialSeconds, rate),
-                       raw: String(format: "GRDB insert %.0f rows/s", raw.insert), ratio: rate / raw.insert),
+                       raw: String(format: "GRDB insert %.0f rows/s", raw.insert), ratio: rate / raw.insert, goal: "<= 5 s (100,000)"),
             SummaryRow(suite: "terminal", what: "peak RSS during initial sync", measured: megabytes(memory.peak),
-                       raw: "before " + megabytes(memory.before)),
+                       raw: "before " + megabytes(memory.before), goal: "bounded by the page budget"),
         ]
     }
 }

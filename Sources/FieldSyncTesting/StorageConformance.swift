@@ -60,6 +60,9 @@ public enum StorageConformance {
         pagesByBytes, pageCache, pushGroup,
     ]
 
+    /// The cases that page through pulls: what a change to how a backend reads a page must keep.
+    public static let pagingCases: [Case] = [pagination, pagesByBytes, severalScopes, cursorRules, pushAndPull]
+
     static let roster = Case(name: "rosters bound whose writes a station's devices carry; a precinct's roster covers its stations") { h in
         let (device, _, factory) = try await h.enroll(stationA)
         try expect(try await h.push([try factory.patrolSignIn("open")], from: device)[0].acceptedSequence != nil, "no roster: any officer")

@@ -334,9 +334,21 @@ extension PostgresStorage {
             try await keepPagesOnTheScopeIndex(on: connection)
             guard !scopes.isEmpty else { return PullPlan.empty(after: cursor, head: head) }
             var plan = PullPlan(after: cursor, head: head, limit: limit, maxBytes: maxBytes)
-            for (sequence, state) in try await fetch(Self.pageQuery(scopes: scopes, after: cursor, limit: plan.rowLimit),
-                                                     as: (Int64, ByteBuffer).self, on: connection) {
-                guard plan.add(sequence: UInt64(sequence), state: Data(buffer: state)) else { break }
+            // In chunks, within the one snapshot: a page of 10,000 records but 4 MiB holds ~3,500 incident
+            // reports, and one query for `rowLimit` rows sent all 10,001 states to be dropped here.
+            var after = cursor
+            var wanted = plan.rowLimit
+            reading: while wanted > 0 {
+                let chunk = min(wanted, options.pageChunkRows)
+                var rows = 0
+                for (sequence, state) in try await fetch(Self.pageQuery(scopes: scopes, after: after, limit: chunk),
+                                                         as: (Int64, ByteBuffer).self, on: connection) {
+                    rows += 1
+                    guard plan.add(sequence: UInt64(sequence), state: Data(buffer: state)) else { break reading }
+                    after = UInt64(sequence)
+                }
+                guard rows == chunk else { break }
+                wanted -= rows
             }
             return plan.page
         }

@@ -26,6 +26,9 @@ public final class PostgresStorage: SyncStorage, Service {
         package var sequencing = Sequencing.commitOrdered
         /// Runs after a batch's sequences are assigned and before it commits (tests widen the window there).
         package var beforeCommit: (@Sendable () async -> Void)?
+        /// A pull page is read in queries of at most this many rows, so that a page cut by its byte budget
+        /// long before its record limit does not send the rows it drops (tests make it small).
+        package var pageChunkRows = 1_024
         package init() {}
     }
 
