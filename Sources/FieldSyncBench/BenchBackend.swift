@@ -1,4 +1,5 @@
 import FieldSyncServer
+import FieldSyncTesting
 import Foundation
 
 /// Which server storage a suite runs on: `--backend sqlite|postgres [--postgres-url URL]`. The seam for
@@ -24,7 +25,26 @@ struct BenchBackend: Sendable {
         if kind == .postgres && postgresURL == nil { throw BenchmarkError("--backend postgres needs --postgres-url URL") }
     }
 
+    /// Drops the database `freshDatabase` made; nil otherwise.
+    private var dropDatabase: (@Sendable () async -> Void)?
+
     var name: String { kind.rawValue }
+
+    /// PostgreSQL: this backend on a new, empty database made on the server of `--postgres-url` (whose
+    /// user may create databases), so that no suite measures on what an earlier one left. SQLite: itself
+    /// (each suite opens a new file). The suite drops it with `dropFreshDatabase` when done.
+    func freshDatabase() async throws -> BenchBackend {
+        guard kind == .postgres, let url = postgresURL else { return self }
+        let made = try await TestPostgres.createDatabase(on: url)
+        var fresh = self
+        fresh.postgresURL = made.url
+        fresh.dropDatabase = made.drop
+        return fresh
+    }
+
+    func dropFreshDatabase() async {
+        await dropDatabase?()
+    }
 
     /// A prepared, empty storage. SQLite gets a new file in `directory`; PostgreSQL needs an empty database.
     func open(directory: String) async throws -> any SyncStorage {
@@ -35,7 +55,7 @@ struct BenchBackend: Sendable {
             try await storage.prepare()
             return storage
         case .postgres:
-            // The database must be empty for the storm and growth figures (a fresh one per run).
+            // An empty database (`freshDatabase`): the storm and growth figures count what is stored.
             let storage = try PostgresStorage(url: postgresURL ?? "", auditSigner: signer).runningInBackground()
             try await storage.prepare()
             return storage

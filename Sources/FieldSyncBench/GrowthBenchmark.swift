@@ -22,7 +22,7 @@ enum GrowthBenchmark {
         let sizes = (options.string("--sizes") ?? "10000,100000,1000000").split(separator: ",").compactMap { Int($0) }
         let work = options.int("--work", 5_000)
         let histories = (options.string("--history") ?? "10,100,1000").split(separator: ",").compactMap { Int($0) }
-        let backend = try BenchBackend(options)
+        let backend = try await BenchBackend(options).freshDatabase()
         let directory = try ScratchDirectory("growth")
         defer { directory.remove() }
         // 85 stations, as in the storm: one holds 1/85 of the records.
@@ -51,6 +51,7 @@ enum GrowthBenchmark {
         }
         rows += try await historyLength(storage: storage, histories: histories)
         await backend.close(storage)
+        await backend.dropFreshDatabase()
         return rows
     }
 

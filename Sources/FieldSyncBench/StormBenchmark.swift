@@ -22,7 +22,7 @@ enum StormBenchmark {
         let terminalCount = options.int("--terminals", 2_000)
         let recordsEach = options.int("--records", 50)
         let stationCount = options.int("--stations", max(1, terminalCount / 24))
-        let backend = try BenchBackend(options)
+        let backend = try await BenchBackend(options).freshDatabase()
         let serverBinary = options.string("--server") ?? siblingExecutable("fieldsync")
         let directory = try ScratchDirectory("storm")
         defer { directory.remove() }
@@ -80,6 +80,7 @@ enum StormBenchmark {
         check.print()
         print(String(format: "(checked in %.0f s)", seconds(since: checkStart)))
         let scale = "\(terminalCount)×\(recordsEach)"
+        await backend.dropFreshDatabase()
         return [
             SummaryRow(suite: "storm", what: "\(scale): converged", measured: String(format: "%.2f s", convergedAt), goal: "<= 15 s"),
             SummaryRow(suite: "storm", what: "\(scale): every outbox empty", measured: String(format: "%.2f s (%.0f rec/s)", pushedAt, Double(total) / pushedAt),

@@ -26,7 +26,7 @@ enum StormLoadBenchmark {
         let recordsEach = options.int("--records", 50)
         let stationCount = options.int("--stations", max(1, terminalCount / 24))
         let lanes = max(1, options.int("--lanes", 64))
-        let backend = try BenchBackend(options)
+        let backend = try await BenchBackend(options).freshDatabase()
         let serverBinary = options.string("--server") ?? StormBenchmark.siblingExecutable("fieldsync")
         let directory = try ScratchDirectory("storm-load")
         defer { directory.remove() }
@@ -79,6 +79,7 @@ enum StormLoadBenchmark {
             throw BenchmarkError("the storm did not converge: \(tally.accepted) of \(total) accepted, \(missing) missing, \(tally.failures) errors")
         }
         let scale = "\(terminalCount)×\(recordsEach)"
+        await backend.dropFreshDatabase()
         return [
             SummaryRow(suite: "storm-load", what: "\(scale): converged (server side)", measured: String(format: "%.2f s", convergedAt), goal: "<= 15 s"),
             SummaryRow(suite: "storm-load", what: "\(scale): server CPU", measured: String(format: "%.1f CPU-s", serverCPU), goal: "<= 10 CPU-s"),

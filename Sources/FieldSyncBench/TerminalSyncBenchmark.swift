@@ -15,7 +15,7 @@ enum TerminalSyncBenchmark {
         let options = BenchOptions(arguments)
         let offline = options.int("--offline", 10_000)
         let initial = options.int("--initial", 100_000)
-        let backend = try BenchBackend(options)
+        let backend = try await BenchBackend(options).freshDatabase()
         let directory = try ScratchDirectory("terminal")
         defer { directory.remove() }
         let busyStation = UnitID("KH.P03.S012"), quietStation = UnitID("KH.P03.S013")
@@ -76,6 +76,7 @@ enum TerminalSyncBenchmark {
                      initial, initialSeconds, rate, received.roundTrips, raw.insert, rate / raw.insert))
         print("  terminal process memory during it: peak RSS \(megabytes(memory.peak)) (before: \(megabytes(memory.before)); "
               + "\(memory.source)); server process peak RSS \(megabytes(server.peakResidentBytes))")
+        await backend.dropFreshDatabase()
         return [
             SummaryRow(suite: "terminal", what: "\(offline) offline records pushed", measured: String(format: "%.2f s", pushSeconds),
                        goal: "<= 2 s (10,000)"),

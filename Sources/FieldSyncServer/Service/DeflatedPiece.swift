@@ -13,9 +13,13 @@ struct DeflatedPiece: Sendable {
     /// Number of uncompressed bytes.
     let length: Int
 
-    /// zlib's default level, for ranges the cache keeps: one is compressed once and sent to every
-    /// terminal of its scopes, so the smaller output pays.
-    static let defaultLevel: Int32 = 6
+    /// The level of ranges the cache keeps. Level 6 was chosen first (a range is compressed once and sent
+    /// to every terminal of its scopes, so smaller output seemed to pay), but the same build measured
+    /// with level 1 (BENCHMARKS.md, "Full run after group commit"): `storm-load --terminals 600` 9.24 s and
+    /// 9.8 server CPU-s against 9.96 s and 11.6 CPU-s, for 16% more bytes; a fresh terminal's pull
+    /// 102k against 76k records/s on SQLite, 57k against 39k on PostgreSQL. The first reader of a range
+    /// pays its deflate, and in a storm most ranges are read by few terminals.
+    static let defaultLevel: Int32 = 1
     /// For bytes deflated for one answer only (no cache): about three times faster than level 6 on pull
     /// pages for ~20% more bytes; in a reconnect storm without the cache, level 6 was half of the
     /// server's CPU time.
