@@ -93,6 +93,31 @@ public enum TestPostgres {
     }
 
     /// Runs `sql` (one statement, outside a transaction) on the database of `url`.
+    /// Runs `body` on a prepared PostgresStorage over a new, empty database, then closes the storage and
+    /// drops the database, whether `body` succeeds or throws.
+    package static func withFreshStorage<Result>(options: PostgresStorage.Options = .init(), maximumConnections: Int = 2,
+                                                _ body: (PostgresStorage) async throws -> Result) async throws -> Result {
+        let database = try await createDatabase()
+        let storage: PostgresStorage
+        do {
+            storage = try PostgresStorage(url: database.url, maximumConnections: maximumConnections, options: options).runningInBackground()
+        } catch {
+            await database.drop()
+            throw error
+        }
+        do {
+            try await storage.prepare()
+            let result = try await body(storage)
+            await storage.close()
+            await database.drop()
+            return result
+        } catch {
+            await storage.close()
+            await database.drop()
+            throw error
+        }
+    }
+
     public static func execute(_ sql: String, on url: String) async throws {
         let admin = try PostgresStorage(url: url, maximumConnections: 1).runningInBackground()
         do {

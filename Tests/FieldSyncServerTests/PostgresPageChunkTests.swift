@@ -12,20 +12,11 @@ struct PostgresPageChunkTests {
     @Test("paging cases with pages spanning several chunks", arguments: [2, 3])
     func chunked(rows: Int) async throws {
         for test in StorageConformance.pagingCases {
-            let database = try await TestPostgres.createDatabase()
             var options = PostgresStorage.Options()
             options.pageChunkRows = rows
-            let storage = try PostgresStorage(url: database.url, maximumConnections: 2, options: options).runningInBackground()
-            do {
-                try await storage.prepare()
+            try await TestPostgres.withFreshStorage(options: options) { storage in
                 try await StorageConformance.run(test, on: storage)
-            } catch {
-                await storage.close()
-                await database.drop()
-                throw error
             }
-            await storage.close()
-            await database.drop()
         }
     }
 }

@@ -13,10 +13,7 @@ import Testing
 struct PostgresPlanTests {
     @Test("record and receipt lookups probe their primary keys; pages read the scope index in order")
     func plans() async throws {
-        let database = try await TestPostgres.createDatabase()
-        let storage = try PostgresStorage(url: database.url, maximumConnections: 2).runningInBackground()
-        do {
-            try await storage.prepare()
+        try await TestPostgres.withFreshStorage { storage in
             // 60,000 rows in each table, written at once and never analysed.
             for sql in [
                 """
@@ -30,7 +27,7 @@ struct PostgresPlanTests {
                 SELECT s, g, 'r-' || g FROM generate_series(1, 60000) g, unnest(ARRAY['KH', 'KH.P03', 'KH.P03.S012']) s
                 """,
             ] {
-                try await TestPostgres.execute(sql, on: database.url)
+                try await storage.execute(unsafeSQL: sql)
             }
             let ids = (59_000..<59_500).map { "r-\($0)" }
             let numbers = (59_000..<59_500).map { "KH.P03.S012-" + String(repeating: "0", count: 7 - String($0).count) + String($0) }
@@ -42,12 +39,6 @@ struct PostgresPlanTests {
                     #expect(plan.contains("Index"), "\(name), scopes \(scopes):\n\(plan)")
                 }
             }
-        } catch {
-            await storage.close()
-            await database.drop()
-            throw error
         }
-        await storage.close()
-        await database.drop()
     }
 }
