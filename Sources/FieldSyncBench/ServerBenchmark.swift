@@ -116,6 +116,13 @@ enum ServerBenchmark {
     /// What terminals send with every `/v1/sync` request (`HTTPTransport`).
     static let syncHeaders = ["Content-Encoding: gzip", "Accept-Encoding: gzip"]
 
+    /// A pull-only `/v1/sync` body from `cursor`, gzip'd, with the page a terminal asks for (10,000
+    /// records, 4 MiB).
+    static func pullBody(from cursor: String?) throws -> Data {
+        let json = try WireCoding.encode(SyncRequest(push: nil, pull: PullRequest(cursor: cursor, limit: 10_000, maxBytes: 4 << 20)))
+        return Gzip.compress(json) ?? json
+    }
+
     /// Sends `bodies` to /v1/sync in order over one keep-alive connection, as one device does (the server
     /// applies one push of a device at a time); returns the seconds it took.
     static func push(_ bodies: [Data], port: Int, credential: String) async throws -> Double {
@@ -157,8 +164,7 @@ enum ServerBenchmark {
             var bytes = 0
             var pages = 0
             while true {
-                let json = try WireCoding.encode(SyncRequest(push: nil, pull: PullRequest(cursor: cursor, limit: 10_000, maxBytes: 4 << 20)))
-                let reply = try client.post("/v1/sync", body: Gzip.compress(json) ?? json, bearer: credential, headers: syncHeaders)
+                let reply = try client.post("/v1/sync", body: try pullBody(from: cursor), bearer: credential, headers: syncHeaders)
                 guard reply.status == 200 else { throw BenchmarkError("pull answered \(reply.status)") }
                 bytes += reply.body.count
                 pages += 1

@@ -148,13 +148,9 @@ enum StormLoadBenchmark {
         var body = round == 1 ? replay.firstBody : nil
         var attempts = 0
         while true {
-            let compressed: Data
-            if let body { compressed = body } else {
-                let json = try WireCoding.encode(SyncRequest(push: nil, pull: PullRequest(cursor: replay.cursor, limit: 10_000, maxBytes: 4 << 20)))
-                compressed = Gzip.compress(json) ?? json
-            }
+            let compressed = try body ?? ServerBenchmark.pullBody(from: replay.cursor)
             let reply = try client.post("/v1/sync", body: compressed, bearer: replay.credential,
-                                        headers: ["Content-Encoding: gzip", "Accept-Encoding: gzip"])
+                                        headers: ServerBenchmark.syncHeaders)
             tally.requests += 1
             tally.answerBytes += reply.body.count
             guard reply.status == 200 else {
