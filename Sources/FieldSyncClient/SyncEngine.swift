@@ -101,23 +101,13 @@ public struct SyncEngine: Sendable {
         }
         var report = Report()
         var cursorReset = false
+        var push = try nextPush()
+        var outcome = await exchange(push, cursor: try store.pullCursor(), credential: credential)
         while true {
             guard report.roundTrips < maxRoundTrips else {
                 throw ClientError(.malformedResponse, "sync did not converge after \(maxRoundTrips) round trips")
             }
-            // A batch that went unanswered is resent as it was (SPEC 10.2); only then comes the next.
-            var push = try store.unansweredPush()
-            if push == nil {
-                let pending = Self.withinBudget(try store.pendingPush(limit: batchSize), bytes: maxBatchBytes)
-                push = pending.isEmpty ? nil : PushRequest(batchID: makeBatchID(), records: pending)
-                if let push { try store.rememberPush(push) }
-            }
-            let request = SyncRequest(push: push, pull: PullRequest(cursor: try store.pullCursor(), limit: pageSize, maxBytes: maxPageBytes))
             let response: SyncResponse
-            let transport = self.transport
-            let outcome = await Self.result { () async throws(ClientError) -> SyncResponse in
-                try await transport.sync(request, credential: credential)
-            }
             switch outcome {
             case .success(let answer):
                 response = answer
@@ -137,6 +127,8 @@ public struct SyncEngine: Sendable {
                 if error.protocolError?.code == .invalidCursor, try store.pullCursor() != nil, !cursorReset {
                     try store.resetPullCursor()
                     cursorReset = true
+                    push = try nextPush()
+                    outcome = await exchange(push, cursor: nil, credential: credential)
                     continue
                 }
                 throw error
@@ -153,18 +145,35 @@ public struct SyncEngine: Sendable {
                     if case .accepted = result.outcome { report.accepted += 1 } else { report.rejected += 1 }
                 }
             }
-            var hasMore = false
-            if let page = response.pull {
-                report.conflicted += try store.apply(page: page)
-                report.pulled += page.records.count
-                hasMore = page.hasMore
-                // A checkpoint that does not verify or goes backwards is reported, never fatal: the records are fine.
-                if let checkpoint = page.auditCheckpoint, case .refused(let problem) = try store.keepAuditCheckpoint(checkpoint) {
-                    report.auditCheckpointProblem = problem
-                }
+            guard let page = response.pull else {
+                progress?(report)
+                if push == nil { break }
+                push = try nextPush()
+                outcome = await exchange(push, cursor: try store.pullCursor(), credential: credential)
+                continue
+            }
+            guard push != nil || page.hasMore else {
+                try apply(page, into: &report)
+                progress?(report)
+                break
+            }
+            // The next round goes out before this page is applied, from the page's cursor: the server
+            // answers it while the terminal applies this one. Should the apply fail, that round is
+            // still awaited (not cancelled: the server would be applying a batch the terminal no longer
+            // waits for, and refuses a resend meanwhile with 429) and its answer dropped: its batch
+            // stays remembered and is resent as it was (SPEC 10.2), and the cursor stored is still the
+            // one before this page.
+            let next = try nextPush()
+            async let nextOutcome = exchange(next, cursor: page.cursor, credential: credential)
+            do {
+                try apply(page, into: &report)
+            } catch {
+                _ = await nextOutcome
+                throw error
             }
             progress?(report)
-            if push == nil && !hasMore { break }
+            push = next
+            outcome = await nextOutcome
         }
         if try store.leaseRunningLow() {
             let lease = try await transport.lease(LeaseRequest(), credential: credential)
@@ -172,5 +181,35 @@ public struct SyncEngine: Sendable {
             report.leaseRenewed = true
         }
         return report
+    }
+
+    /// The batch a round carries: the unanswered one, resent as it was (SPEC 10.2), else the next of
+    /// the outbox, remembered before it is sent; nil when the outbox is empty.
+    private func nextPush() throws -> PushRequest? {
+        if let unanswered = try store.unansweredPush() { return unanswered }
+        let pending = Self.withinBudget(try store.pendingPush(limit: batchSize), bytes: maxBatchBytes)
+        guard !pending.isEmpty else { return nil }
+        let push = PushRequest(batchID: makeBatchID(), records: pending)
+        try store.rememberPush(push)
+        return push
+    }
+
+    /// One `/v1/sync` exchange: `push` (if any) and a pull from `cursor`.
+    private func exchange(_ push: PushRequest?, cursor: String?, credential: String) async -> Result<SyncResponse, ClientError> {
+        let request = SyncRequest(push: push, pull: PullRequest(cursor: cursor, limit: pageSize, maxBytes: maxPageBytes))
+        let transport = self.transport
+        return await Self.result { () async throws(ClientError) -> SyncResponse in
+            try await transport.sync(request, credential: credential)
+        }
+    }
+
+    /// Applies a pulled page and keeps its audit checkpoint.
+    private func apply(_ page: PullPage, into report: inout Report) throws {
+        report.conflicted += try store.apply(page: page)
+        report.pulled += page.records.count
+        // A checkpoint that does not verify or goes backwards is reported, never fatal: the records are fine.
+        if let checkpoint = page.auditCheckpoint, case .refused(let problem) = try store.keepAuditCheckpoint(checkpoint) {
+            report.auditCheckpointProblem = problem
+        }
     }
 }
