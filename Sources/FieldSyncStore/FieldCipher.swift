@@ -2,13 +2,13 @@ import Crypto
 import FieldSyncCore
 import Foundation
 
-/// The store's AES-GCM sealing under the data key (DEK). Two layers: every stored state is sealed whole
-/// (`sealBlob`: nothing of a record but its index columns is readable at rest), and inside it the
-/// values of sensitive fields (FieldSchema.sensitive) stay sealed one by one, as before v4: a pulled page
-/// is joined against the stored state without opening and re-sealing every sensitive value.
+/// The store's AES-GCM sealing under the data key (DEK). Every stored state is sealed whole (`sealBlob`:
+/// nothing of a record but its index columns is readable at rest), bound to its row as authenticated
+/// data, so a blob copied into another row fails to open instead of silently moving personal data around.
 ///
-/// Each sealed value is bound to its record, field and dot as authenticated data, so a value copied
-/// into another record or field fails to open instead of silently moving personal data around.
+/// Record rows are written with one seal per state (`stateBlobVersion`). Rows written before that, and
+/// rejected and held states, also seal the values of sensitive fields (FieldSchema.sensitive) one by one
+/// inside the blob, each bound to its record, field and dot (`sealingSensitive`); they are still read.
 ///
 /// `@unchecked Sendable`: swift-crypto does not mark `SymmetricKey` Sendable on Linux, but it is an
 /// immutable value (a copy-on-write byte buffer that nothing here mutates after creation).
@@ -34,25 +34,39 @@ struct FieldCipher: @unchecked Sendable {
 
     /// Marks a whole sealed blob (a record state, a rejected or unanswered state): version byte 1, then
     /// nonce, ciphertext and tag. JSON starts with `{`, so a blob stored unsealed is never taken for one.
+    /// A record state under this version has its sensitive values sealed again inside.
     static let blobVersion: UInt8 = 1
+    /// A record state sealed once, whole, with nothing sealed inside: what record rows are written as.
+    /// The version is authenticated too (`#v2` after the context), so rewriting the byte of a stored
+    /// blob makes it fail to open rather than be read the other way.
+    static let stateBlobVersion: UInt8 = 2
 
     /// A whole stored value (the JSON of a record state) sealed and bound to `context`, e.g.
     /// `record/<id>`: a blob moved to another row fails to open.
-    func sealBlob(_ plain: Data, context: String) throws -> Data {
-        var sealed = Data([Self.blobVersion])
-        sealed.append(try AES.GCM.seal(plain, using: key, authenticating: Data(context.utf8)).combined!)
+    func sealBlob(_ plain: Data, context: String, version: UInt8 = blobVersion) throws -> Data {
+        var sealed = Data([version])
+        sealed.append(try AES.GCM.seal(plain, using: key, authenticating: Self.authenticated(context, version)).combined!)
         return sealed
     }
 
     func openBlob(_ sealed: Data, context: String) throws -> Data {
-        guard sealed.first == Self.blobVersion else {
+        try openVersionedBlob(sealed, context: context).plain
+    }
+
+    /// The plaintext of a blob of either version, and which version it was sealed as.
+    func openVersionedBlob(_ sealed: Data, context: String) throws -> (plain: Data, version: UInt8) {
+        guard let version = sealed.first, version == Self.blobVersion || version == Self.stateBlobVersion else {
             throw StoreError(.corrupted, "\(context): a stored state is not sealed")
         }
         guard let box = try? AES.GCM.SealedBox(combined: sealed.dropFirst()),
-              let plain = try? AES.GCM.open(box, using: key, authenticating: Data(context.utf8)) else {
+              let plain = try? AES.GCM.open(box, using: key, authenticating: Self.authenticated(context, version)) else {
             throw StoreError(.corrupted, "\(context): a sealed state does not open (tampered, or written under another key)")
         }
-        return plain
+        return (plain, version)
+    }
+
+    private static func authenticated(_ context: String, _ version: UInt8) -> Data {
+        Data((version == blobVersion ? context : context + "#v" + String(version)).utf8)
     }
 
     /// A free-standing secret (the device credential), bound to `context`.

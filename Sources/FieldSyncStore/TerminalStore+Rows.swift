@@ -69,17 +69,22 @@ extension TerminalStore {
 
     static func recordContext(_ id: String) -> String { "record/" + id }
 
-    /// The stored state of a row with its sensitive values still sealed (the blob opened).
-    func sealedState(_ raw: RawRow) throws -> RecordState {
-        try StateJSON.decode(try cipher.openBlob(raw.state, context: Self.recordContext(raw.id)))
+    /// A row's state opened and decoded, with its schema (pure: safe to run off the writer's thread).
+    /// Rows written before one seal per state also have their sensitive values opened one by one.
+    func openState(_ raw: RawRow) throws -> (state: RecordState, schema: RecordSchema) {
+        let cipher = try self.cipher
+        let (plain, version) = try cipher.openVersionedBlob(raw.state, context: Self.recordContext(raw.id))
+        let state = try StateJSON.decode(plain)
+        let schema = try schema(for: state.type)
+        guard version == FieldCipher.blobVersion else { return (state, schema) }
+        return (try cipher.openingSensitive(state, schema: schema), schema)
     }
 
     /// Decodes and opens a row's state (pure: safe to run off the writer's thread).
     func open(_ raw: RawRow) throws -> LoadedRecord {
-        let sealed = try sealedState(raw)
-        let schema = try schema(for: sealed.type)
+        let (state, schema) = try openState(raw)
         let record = StoredRecord(
-            state: try cipher.openingSensitive(sealed, schema: schema), schema: schema,
+            state: state, schema: schema,
             createdAt: raw.createdAt, updatedAt: raw.updatedAt, conflicted: raw.conflicted,
             autoResolved: raw.autoResolved, pendingPush: raw.localCounter > raw.ackedCounter)
         return LoadedRecord(record: record, localCounter: raw.localCounter, ackedCounter: raw.ackedCounter)
@@ -115,13 +120,11 @@ extension TerminalStore {
         try db.cachedStatement(sql: Self.upsert).execute(arguments: StatementArguments(row.arguments))
     }
 
-    /// Seals the state and derives the index columns (pure: safe to run off the writer's thread).
-    /// - Parameter sealed: `state` already sealed, when the caller has it.
-    func prepareRow(_ state: RecordState, sealed: RecordState? = nil, schema: RecordSchema, replica: ReplicaID,
-                    acknowledged: UInt64) throws -> PreparedRow {
-        let cipher = try self.cipher
-        let data = try cipher.sealBlob(StateJSON.encode(try sealed ?? cipher.sealingSensitive(state, schema: schema)),
-                                       context: Self.recordContext(state.id.rawValue))
+    /// Seals the state, once and whole, and derives the index columns (pure: safe to run off the
+    /// writer's thread).
+    func prepareRow(_ state: RecordState, schema: RecordSchema, replica: ReplicaID, acknowledged: UInt64) throws -> PreparedRow {
+        let data = try cipher.sealBlob(StateJSON.encode(state), context: Self.recordContext(state.id.rawValue),
+                                       version: FieldCipher.stateBlobVersion)
         let concurrency = schema.conflicts(in: state)
         let conflicted = concurrency?.needsPerson ?? false
         let autoResolved = concurrency?.fields.contains { $0.decision != .needsPerson } ?? false

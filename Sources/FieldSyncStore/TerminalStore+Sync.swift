@@ -321,49 +321,20 @@ extension TerminalStore {
         }
         if let problem = schema.wellFormednessProblem(of: incoming) { return .skipped(problem) }
         let stamp = incoming.latestStamp
-        // The join decides by dots and stamps, never by the values of sensitive fields (they are never
-        // `manual`), so it runs on the local state as stored: the values we hold stay sealed as they
-        // are and only the values new to us are sealed. That saves opening and re-sealing every
-        // sensitive value of every record a page touches.
-        guard !schema.fields.contains(where: { $0.sensitive && $0.policy == .manual }) else {
-            return try pulledOutcomeOpened(incoming, local: raw, schema: schema, replica: replica, stamp: stamp)
-        }
-        let local = try raw.map { try sealedState($0) }
+        let local = try raw.map(openState)?.state
         if let local, local.type != incoming.type {
             return .skipped(Rejection(.malformedState, message: "record \(incoming.id) is held as a \(local.type)"))
         }
         // One dot, one write: a pulled state that disagrees (a reused replica id, a server fault) is held,
-        // never joined, or the two sides would diverge for good. Sealed values compare by dot, stamp, author.
-        if let local, let disagreement = schema.disagreement(between: local, and: incoming,
-                                                             ignoringValuesOf: Set(schema.sensitiveFields)) {
+        // never joined, or the two sides would diverge for good.
+        if let local, let disagreement = schema.disagreement(between: local, and: incoming) {
             return .skipped(disagreement)
         }
         let joined = local.map { $0.joined(with: incoming) } ?? incoming
         let acked = max(raw?.ackedCounter ?? 0, incoming.context[replica])
         if let local, let raw, joined == local, acked == raw.ackedCounter { return .unchanged(stamp) }
-        let sealed = try cipher.sealingSensitive(joined, schema: schema, alreadySealedIn: local)
-        // `joined` mixes sealed and clear values: fine for the index columns and flags derived from
-        // it, which is all the page uses of the prepared record.
-        let row = try prepareRow(joined, sealed: sealed, schema: schema, replica: replica, acknowledged: acked)
-        return .store(row, isNew: raw == nil, wasConflicted: raw?.conflicted ?? false, stamp)
-    }
-
-    /// The general path, for schemas whose sensitive fields a person resolves: values must be compared
-    /// in the clear, so the local state is opened first.
-    private func pulledOutcomeOpened(_ incoming: RecordState, local raw: RawRow?, schema: RecordSchema,
-                                     replica: ReplicaID, stamp: HLCTimestamp) throws -> PulledOutcome {
-        let local = try raw.map(open)
-        if let local, local.record.type != incoming.type {
-            return .skipped(Rejection(.malformedState, message: "record \(incoming.id) is held as a \(local.record.type)"))
-        }
-        if let local, let disagreement = schema.disagreement(between: local.record.state, and: incoming) {
-            return .skipped(disagreement)
-        }
-        let joined = local.map { $0.record.state.joined(with: incoming) } ?? incoming
-        let acked = max(local?.ackedCounter ?? 0, incoming.context[replica])
-        if let local, joined == local.record.state, acked == local.ackedCounter { return .unchanged(stamp) }
         let row = try prepareRow(joined, schema: schema, replica: replica, acknowledged: acked)
-        return .store(row, isNew: local == nil, wasConflicted: local?.record.conflicted ?? false, stamp)
+        return .store(row, isNew: raw == nil, wasConflicted: raw?.conflicted ?? false, stamp)
     }
 
     /// `transform` over `indices` on every core, results in order; small inputs stay on this thread.

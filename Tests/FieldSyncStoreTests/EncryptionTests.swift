@@ -36,6 +36,55 @@ struct EncryptionTests {
         #expect(try fixture.store.record(first.id)?["subjectName"] == .value("First"))
     }
 
+    @Test("a row sealed before one seal per state (sensitive values sealed inside too) reads, joins, and is rewritten sealed once")
+    func rowsWithSealedValuesInsideStillRead() throws {
+        let fixture = try StoreFixture()
+        let visit = try fixture.store.createHouseholdVisit(StoreFixture.visit(name: "OLD-FORMAT-NAME"), by: StoreFixture.officer)
+        let cipher = try fixture.store.cipher
+        try fixture.store.pool.write { db in
+            let old = try cipher.sealBlob(StateJSON.encode(try cipher.sealingSensitive(visit.state, schema: visit.schema)),
+                                          context: TerminalStore.recordContext(visit.id.rawValue))
+            try db.execute(sql: "UPDATE record SET state = ? WHERE id = ?", arguments: [old, visit.id.rawValue])
+        }
+        #expect(try Self.blobVersion(of: visit.id, in: fixture.store) == FieldCipher.blobVersion)
+        #expect(try fixture.store.record(visit.id)?.state == visit.state)
+
+        let edit = try StoreFixture.remoteEdit(visit.state, [.append("notes", "a peer's note")], wall: StoreFixture.start + 1_000)
+        let applied: AppliedPage = try fixture.store.apply(page: StoreFixture.page([edit], cursor: "c-1"))
+        #expect(applied.updated == [visit.id])
+        let stored = try #require(try fixture.store.record(visit.id))
+        #expect(stored.state == visit.state.joined(with: edit))
+        #expect(stored["subjectName"] == .value("OLD-FORMAT-NAME"))
+        #expect(try Self.blobVersion(of: visit.id, in: fixture.store) == FieldCipher.stateBlobVersion)
+        #expect(storeBytes(fixture.directory).range(of: Data("OLD-FORMAT-NAME".utf8)) == nil)
+    }
+
+    @Test("a stored state relabelled as the other blob version does not open: the version is authenticated")
+    func blobVersionIsAuthenticated() throws {
+        let fixture = try StoreFixture()
+        let current = try fixture.store.createHouseholdVisit(StoreFixture.visit(name: "Relabelled"), by: StoreFixture.officer)
+        let old = try fixture.store.createHouseholdVisit(StoreFixture.visit(name: "Sealed inside"), by: StoreFixture.officer)
+        let cipher = try fixture.store.cipher
+        try fixture.store.pool.write { db in
+            // `old` as rows were sealed before one seal per state, then each row labelled as the other version.
+            var sealedInside = try cipher.sealBlob(StateJSON.encode(try cipher.sealingSensitive(old.state, schema: old.schema)),
+                                                   context: TerminalStore.recordContext(old.id.rawValue))
+            sealedInside[sealedInside.startIndex] = FieldCipher.stateBlobVersion
+            var sealedOnce = try Data.fetchOne(db, sql: "SELECT state FROM record WHERE id = ?", arguments: [current.id.rawValue])!
+            #expect(sealedOnce.first == FieldCipher.stateBlobVersion)
+            sealedOnce[sealedOnce.startIndex] = FieldCipher.blobVersion
+            try db.execute(sql: "UPDATE record SET state = ? WHERE id = ?", arguments: [sealedOnce, current.id.rawValue])
+            try db.execute(sql: "UPDATE record SET state = ? WHERE id = ?", arguments: [sealedInside, old.id.rawValue])
+        }
+        #expect(storeError { _ = try fixture.store.record(current.id) }?.code == .corrupted)
+        // Read as sealed once, it would hand out the inner sealed values as if they were the officer's text.
+        #expect(storeError { _ = try fixture.store.record(old.id) }?.code == .corrupted)
+    }
+
+    static func blobVersion(of id: RecordID, in store: TerminalStore) throws -> UInt8? {
+        try store.pool.read { db in try Data.fetchOne(db, sql: "SELECT state FROM record WHERE id = ?", arguments: [id.rawValue])?.first }
+    }
+
     @Test("wipe destroys the database and the key, and the store refuses every later call")
     func wipes() throws {
         let fixture = try StoreFixture()

@@ -83,18 +83,15 @@ extension RecordSchema {
     public static let maxCounter: UInt64 = (1 << 53) - 1
 
     /// A dot names one write: the same dot must carry the same entry on both sides. Both lists are
-    /// sorted by dot, so one merge walk per field suffices. A terminal that stores sensitive values
-    /// sealed compares those fields by dot, stamp and author only (`ignoringValuesOf`).
-    public func disagreement(between current: RecordState, and incoming: RecordState,
-                             ignoringValuesOf opaque: Set<String> = []) -> Rejection? {
+    /// sorted by dot, so one merge walk per field suffices.
+    public func disagreement(between current: RecordState, and incoming: RecordState) -> Rejection? {
         for field in fields {
             let mine = current.entries(field.name), theirs = incoming.entries(field.name)
-            let compareValues = !opaque.contains(field.name)
             var i = 0, j = 0
             while i < mine.count && j < theirs.count {
                 if mine[i].dot < theirs[j].dot { i += 1 } else if theirs[j].dot < mine[i].dot { j += 1 } else {
                     let same = mine[i].stamp == theirs[j].stamp && mine[i].author == theirs[j].author
-                        && (!compareValues || mine[i].value == theirs[j].value)
+                        && mine[i].value == theirs[j].value
                     if !same {
                         return Rejection(.malformedState, fields: [field.name],
                                          message: "write \(theirs[j].dot) of '\(field.name)' differs from the stored one")
