@@ -1,3 +1,4 @@
+import Dispatch
 import FieldSyncCore
 import FieldSyncStore
 
@@ -135,14 +136,22 @@ public struct SyncEngine: Sendable {
             }
             report.roundTrips += 1
             try store.observeServerTime(response.serverTime)
+            // The states of this round's push that the server accepted: the page may bring them back.
+            var accepted: [RecordState] = []
             if let push {
                 guard let answers = response.push, answers.results.count == push.records.count else {
                     throw ClientError(.malformedResponse, "the server did not answer every pushed record")
                 }
                 try store.acknowledge(pushed: push.records, response: answers)
                 report.pushed += push.records.count
+                let pushed = Dictionary(push.records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
                 for result in answers.results {
-                    if case .accepted = result.outcome { report.accepted += 1 } else { report.rejected += 1 }
+                    if case .accepted = result.outcome {
+                        report.accepted += 1
+                        if let state = pushed[result.id] { accepted.append(state) }
+                    } else {
+                        report.rejected += 1
+                    }
                 }
             }
             guard let page = response.pull else {
@@ -153,7 +162,7 @@ public struct SyncEngine: Sendable {
                 continue
             }
             guard push != nil || page.hasMore else {
-                try apply(page, into: &report)
+                try await apply(page, accepted: accepted, into: &report)
                 progress?(report)
                 break
             }
@@ -166,7 +175,7 @@ public struct SyncEngine: Sendable {
             let next = try nextPush()
             async let nextOutcome = exchange(next, cursor: page.cursor, credential: credential)
             do {
-                try apply(page, into: &report)
+                try await apply(page, accepted: accepted, into: &report)
             } catch {
                 _ = await nextOutcome
                 throw error
@@ -203,13 +212,27 @@ public struct SyncEngine: Sendable {
         }
     }
 
-    /// Applies a pulled page and keeps its audit checkpoint.
-    private func apply(_ page: PullPage, into report: inout Report) throws {
-        report.conflicted += try store.apply(page: page)
+    /// Applies a pulled page and keeps its audit checkpoint, on a dispatch thread (`offThePool`).
+    private func apply(_ page: PullPage, accepted: [RecordState], into report: inout Report) async throws {
+        let store = self.store
+        let (conflicted, checkpoint) = try await Self.offThePool {
+            (try store.apply(page: page, accepted: accepted), try page.auditCheckpoint.map { try store.keepAuditCheckpoint($0) })
+        }
+        report.conflicted += conflicted
         report.pulled += page.records.count
         // A checkpoint that does not verify or goes backwards is reported, never fatal: the records are fine.
-        if let checkpoint = page.auditCheckpoint, case .refused(let problem) = try store.keepAuditCheckpoint(checkpoint) {
+        if case .refused(let problem) = checkpoint {
             report.auditCheckpointProblem = problem
+        }
+    }
+
+    /// Runs blocking store work (a SQLite transaction, the store's decoding on every core) on a
+    /// dispatch thread. A page is applied while the next round is in flight: on the cooperative pool it
+    /// would hold one of its few threads for the whole apply, which the transport needs to receive the
+    /// answer, and so does a server in the same process (the demo, tests), which then answers late.
+    static func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(with: Result { try body() }) }
         }
     }
 }

@@ -23,7 +23,9 @@ public protocol SyncEngineStore: Sendable {
     /// Forgets the pull cursor (the server answered `invalidCursor`): the next pull starts over.
     func resetPullCursor() throws
     /// Joins a pulled page and stores its cursor, in one transaction. Returns records now in conflict.
-    func apply(page: PullPage) throws -> [RecordID]
+    /// `accepted`: the states pushed in the same round that the server accepted (already acknowledged);
+    /// a page's state equal to one of them is already held and needs no work.
+    func apply(page: PullPage, accepted: [RecordState]) throws -> [RecordID]
     /// Corrects the terminal's hybrid clock by the server's time.
     func observeServerTime(_ serverWall: Int64) throws
     /// Whether the receipt-number lease is running low (or exhausted).

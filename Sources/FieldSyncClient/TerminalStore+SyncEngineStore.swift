@@ -20,12 +20,12 @@ extension TerminalStore: SyncEngineStore {
         try resetCheckpoint()
     }
 
-    /// Applies `page` as `apply(page:)` does, in one transaction.
+    /// Applies `page` as `apply(page:accepted:)` does, in one transaction.
     /// - Returns: the records that now wait for a person and did not before (`AppliedPage.becameConflicted`).
-    public func apply(page: PullPage) throws -> [RecordID] {
+    public func apply(page: PullPage, accepted: [RecordState]) throws -> [RecordID] {
         // The store's richer report (inserted, updated, skipped) is for status displays; the engine
         // only reports what a person now has to look at.
-        let applied: AppliedPage = try apply(page: page)
+        let applied: AppliedPage = try apply(page: page, accepted: accepted)
         return applied.becameConflicted
     }
 

@@ -239,9 +239,15 @@ extension TerminalStore {
     ///
     /// Our own writes that the server's state already holds count as acknowledged. Records this code
     /// cannot store are skipped and reported, never half-stored.
+    ///
+    /// - Parameter accepted: states this terminal pushed in the round that brought the page and the
+    ///   server accepted (acknowledged before the page is applied). A page's state equal to one of them
+    ///   is the terminal's own write coming back: the local state holds it already (it only grew since
+    ///   the push: a rejection's rollback is never among them), so the row is not read at all.
     @discardableResult
-    public func apply(page: PullPage) throws -> AppliedPage {
+    public func apply(page: PullPage, accepted: [RecordState] = []) throws -> AppliedPage {
         let replica = try enrolledReplica()
+        let echoes = Dictionary(accepted.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         return try writing("applying a pulled page") { db in
             // Reads and writes stay on the writer's connection; the work between them (decode, open,
             // join, seal, encode: most of the cost) runs on every core.
@@ -253,9 +259,11 @@ extension TerminalStore {
                     try hold(copy, rejection: skipped.rejection, cursor: page.cursor, db)
                 }
             }
-            let rows = try records.map { try fetchRawRow($0.id, db) }
+            let isEcho = records.map { echoes[$0.id] == $0 }
+            let rows = try records.indices.map { isEcho[$0] ? nil : try fetchRawRow(records[$0].id, db) }
             let outcomes = try Self.parallelMap(records.indices) { index in
-                try pulledOutcome(records[index], local: rows[index], replica: replica)
+                isEcho[index] ? .unchanged(records[index].latestStamp)
+                    : try pulledOutcome(records[index], local: rows[index], replica: replica)
             }
             var latest = HLCTimestamp.zero
             for (incoming, outcome) in zip(records, outcomes) {

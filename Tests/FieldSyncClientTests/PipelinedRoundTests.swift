@@ -119,7 +119,7 @@ final class GatedStore: ForwardingStore, @unchecked Sendable {
         super.init(inner)
     }
 
-    override func apply(page: PullPage) throws -> [RecordID] {
+    override func apply(page: PullPage, accepted: [RecordState]) throws -> [RecordID] {
         if overlapped.get() == nil {
             var seen = transport.requests.get().count
             var inTime = true
@@ -129,7 +129,7 @@ final class GatedStore: ForwardingStore, @unchecked Sendable {
             }
             overlapped.update { $0 = seen >= requests }
         }
-        return try inner.apply(page: page)
+        return try inner.apply(page: page, accepted: accepted)
     }
 }
 
@@ -137,9 +137,9 @@ final class GatedStore: ForwardingStore, @unchecked Sendable {
 final class FailingStore: ForwardingStore, @unchecked Sendable {
     let failing = LockedValue(true)
 
-    override func apply(page: PullPage) throws -> [RecordID] {
+    override func apply(page: PullPage, accepted: [RecordState]) throws -> [RecordID] {
         if failing.get() { throw StoreError(.io, "injected: the page could not be written") }
-        return try inner.apply(page: page)
+        return try inner.apply(page: page, accepted: accepted)
     }
 }
 
@@ -157,7 +157,7 @@ class ForwardingStore: SyncEngineStore, @unchecked Sendable {
     func acknowledge(pushed: [RecordState], response: PushResponse) throws { try inner.acknowledge(pushed: pushed, response: response) }
     func pullCursor() throws -> String? { try inner.pullCursor() }
     func resetPullCursor() throws { try inner.resetPullCursor() }
-    func apply(page: PullPage) throws -> [RecordID] { try inner.apply(page: page) }
+    func apply(page: PullPage, accepted: [RecordState]) throws -> [RecordID] { try inner.apply(page: page, accepted: accepted) }
     func observeServerTime(_ serverWall: Int64) throws { try inner.observeServerTime(serverWall) }
     func leaseRunningLow() throws -> Bool { try inner.leaseRunningLow() }
     func saveLease(_ lease: ReceiptLease) throws { try inner.saveLease(lease) }

@@ -130,6 +130,38 @@ struct SyncTests {
         #expect(notes.map(\.value) == ["first", "other"])
     }
 
+    @Test("a page bringing back a state this round pushed and the server accepted is not read again; a later local write stays")
+    func acceptedEchoesAreNotReadAgain() throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        let visit = try store.createHouseholdVisit(StoreFixture.visit(), by: StoreFixture.officer)
+        let other = try store.createHouseholdVisit(StoreFixture.visit(name: "Other"), by: StoreFixture.officer)
+        let pushed = try store.pendingPush()
+        try store.acknowledge(pushed: pushed, response: PushResponse(batchID: "b1", results: [
+            RecordResult(id: visit.id, outcome: .accepted(seq: 1)), RecordResult(id: other.id, outcome: .accepted(seq: 2)),
+        ], serverTime: fixture.clock.now))
+        // Written while the round was in flight: the echo must not take it back.
+        let noted = try store.addNote(to: visit.id, "written meanwhile", by: StoreFixture.officer)
+        // The visit's row is made unreadable: applying its echo must not need it.
+        try store.pool.write { db in
+            try db.execute(sql: "UPDATE record SET state = X'02' WHERE id = ?", arguments: [visit.id.rawValue])
+        }
+        let page = StoreFixture.page(pushed, cursor: "c-1")
+        #expect(storeError { _ = try store.apply(page: page) as AppliedPage }?.code == .corrupted, "read without the echo")
+        let echoOfOther = try StoreFixture.remoteEdit(other.state, [.append("notes", "a peer's note")], wall: StoreFixture.start + 5)
+        let applied: AppliedPage = try store.apply(page: StoreFixture.page([pushed[0], echoOfOther], cursor: "c-1"), accepted: pushed)
+        #expect(applied.unchanged == 1)
+        #expect(applied.updated == [other.id], "a state that differs from the one pushed is joined as any other")
+        #expect(try store.checkpoint == "c-1")
+        #expect(try store.record(other.id)?.state == other.state.joined(with: echoOfOther))
+
+        try store.pool.write { db in   // restore the visit's row as it was written
+            try store.write(try store.prepareRow(noted.state, schema: noted.schema, replica: StoreFixture.replica, acknowledged: 1), db)
+        }
+        #expect(try store.record(visit.id)?.state == noted.state)
+        #expect(try store.pendingPush().map(\.id) == [visit.id], "the note written meanwhile is still to push")
+    }
+
     @Test("our own writes held by a pulled state count as acknowledged")
     func pulledOwnWritesAreAcknowledged() throws {
         let fixture = try StoreFixture()
