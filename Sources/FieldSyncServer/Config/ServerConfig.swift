@@ -88,6 +88,7 @@ public struct ServerConfig: Hashable, Sendable {
         service.unauthenticatedRateLimit = attempts > 0 ? RateLimiter.Policy(requestsPerSecond: attempts, burst: max(1, attemptBurst)) : nil
         service.maxBatchRecords = reader.int(forKey: "limits.maxBatchRecords", default: service.maxBatchRecords)
         service.pullPageCap = reader.int(forKey: "limits.pullPageCap", default: service.pullPageCap)
+        service.concurrentDeviceRequests = reader.int(forKey: "limits.concurrentDeviceRequests", default: service.concurrentDeviceRequests)
         service.pullPageBytes = reader.int(forKey: "limits.pullPageBytes", default: service.pullPageBytes)
         service.pageCacheBytes = reader.int(forKey: "limits.pageCacheBytes", default: service.pageCacheBytes)
         service.pageCacheLifetime = Int64(reader.int(forKey: "limits.pageCacheSeconds",
@@ -119,6 +120,9 @@ public struct ServerConfig: Hashable, Sendable {
         }
         guard maxConnections >= 1, maxConnectionsPerAddress >= 1 else {
             throw ServerConfigError("limits.maxConnections and limits.maxConnectionsPerAddress must be positive")
+        }
+        guard service.concurrentDeviceRequests >= 1 else {
+            throw ServerConfigError("limits.concurrentDeviceRequests must be at least 1")
         }
         guard service.maxBatchRecords >= 1, service.pullPageCap >= 1, service.pullPageBytes >= 1_024 else {
             throw ServerConfigError("limits.maxBatchRecords and limits.pullPageCap must be positive, limits.pullPageBytes at least 1024")

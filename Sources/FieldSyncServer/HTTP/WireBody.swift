@@ -50,7 +50,11 @@ struct WireBody: Sendable {
     }
 
     func decode<Message: ProtocolMessage>(_ type: Message.Type, from request: Request) async throws -> Message {
-        let data = try await bytes(of: request)
+        try decode(type, from: try await bytes(of: request))
+    }
+
+    /// A body already read (`bytes(of:)`), decoded.
+    func decode<Message: ProtocolMessage>(_ type: Message.Type, from data: Data) throws -> Message {
         // Bodies with record states (push, sync) take the direct reader inside WireCoding.decode, which
         // yields exactly what JSONDecoder would or gives up (then JSONDecoder answers, errors included).
         do {

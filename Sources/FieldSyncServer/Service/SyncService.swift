@@ -49,6 +49,9 @@ public final class SyncService: Sendable {
         public var pageCacheLifetime: Int64 = 60 * 1_000
         /// A device counts as active for this long (ms) after its last request.
         public var activeWindow: Int64 = 15 * 60 * 1_000
+        /// Device requests (push, pull, sync) worked on at once; the others wait in line (`WorkGate`),
+        /// which bounds the memory a reconnect storm costs.
+        public var concurrentDeviceRequests = 64
 
         /// The defaults.
         public init() {}
@@ -73,6 +76,8 @@ public final class SyncService: Sendable {
     let pushing = Mutex<Set<ReplicaID>>([])
     /// Pull ranges already read and deflated, per scope set.
     let pageRanges: PageRangeCache
+    /// The line device requests wait in (`Settings.concurrentDeviceRequests`).
+    public let deviceRequests: WorkGate
 
     /// A service over a prepared `storage`.
     /// - Parameters:
@@ -93,6 +98,7 @@ public final class SyncService: Sendable {
         self.attemptLimiter = RateLimiter(policy: settings.unauthenticatedRateLimit)
         self.byteBudget = RateLimiter(policy: settings.pushByteBudget)
         self.pageRanges = PageRangeCache(capacityBytes: settings.pageCacheBytes, lifetime: settings.pageCacheLifetime)
+        self.deviceRequests = WorkGate(limit: settings.concurrentDeviceRequests)
     }
 
     /// The system wall clock, in ms since 1970.
