@@ -43,6 +43,11 @@ public struct SyncStatus: Codable, Sendable, Hashable {
     public var signedIn: String?
     /// What the last successful round did.
     public var lastReport: SyncEngine.Report?
+    /// Reporting deadlines of the records held that are past due (nil while locked: reading records
+    /// needs the key; and in files written before deadlines existed).
+    public var overdueDeadlines: Int?
+    /// Reporting deadlines not met yet and due within the next hour (nil as `overdueDeadlines`).
+    public var deadlinesDueWithinHour: Int?
 
     /// A status with these values; `heldRecords` and `signedIn` start nil.
     public init(state: State, deviceName: String, lastAttemptAt: Int64? = nil, lastSuccessAt: Int64? = nil,

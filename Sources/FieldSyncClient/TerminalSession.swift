@@ -58,6 +58,11 @@ public struct TerminalSession: Sendable {
                                 leaseRemaining: try store.leaseStatus.remaining)
         status.heldRecords = try store.heldRecordCount()
         status.signedIn = store.signedInOfficer?.rawValue
+        if status.signedIn != nil {
+            let open = try store.openDeadlines(within: Deadline.hour)
+            status.overdueDeadlines = open.count { $0.status.outcome == .overdue }
+            status.deadlinesDueWithinHour = open.count { $0.status.outcome == .running }
+        }
         if store.signedInOfficer == nil && state != .revoked && state != .stopped { status.state = .locked }
         return status
     }

@@ -15,8 +15,8 @@ struct CLIFailure: Error, CustomStringConvertible {
 
     static let helpText = """
         Exit status: 0 success; 1 failure (or the demo did not converge); 2 usage or configuration error; \
-        3 not found; 4 refused by the rules, or a conflict waits for a person; 5 server unreachable or \
-        busy: try again later.
+        3 not found; 4 refused by the rules, a conflict waits for a person, or a deadline is overdue; 5 \
+        server unreachable or busy: try again later.
         """
 
     var status: Int32

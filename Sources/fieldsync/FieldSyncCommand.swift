@@ -11,7 +11,7 @@ struct FieldSyncCommand: AsyncParsableCommand {
             New here? Run `fieldsync demo`: a server and six offline terminals in one process, then proof \
             that they converge.
 
-            Terminal commands (officer, sync, status, record, conflicts, daemon) read the terminal's configuration \
+            Terminal commands (officer, sync, status, record, conflicts, cases, daemon) read the terminal's configuration \
             (--config, default ClientConfig/fieldsync-client.json). Server-side commands (admin, history, \
             audit, conflicts --server-wide) talk to the server's admin API with an admin token \
             (--admin-token or FIELDSYNC_ADMIN_TOKEN). Every command takes --json for scripts.
@@ -19,7 +19,7 @@ struct FieldSyncCommand: AsyncParsableCommand {
             \(CLIFailure.helpText)
             """,
         subcommands: [DemoCommand.self, ServerCommand.self, DaemonCommand.self, OfficerCommand.self, SyncCommand.self, StatusCommand.self,
-                      RecordCommand.self, ConflictsCommand.self, HistoryCommand.self, AuditCommand.self, AdminCommand.self])
+                      RecordCommand.self, ConflictsCommand.self, CasesCommand.self, HistoryCommand.self, AuditCommand.self, AdminCommand.self])
 
     /// The record types the terminal commands know: the terminal's store opens with them, and
     /// `record add|list` take (and list in their help) exactly these. A deployment that declares a type

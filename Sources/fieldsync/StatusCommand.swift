@@ -47,6 +47,10 @@ struct StatusCommand: AsyncParsableCommand {
             "Next attempt " + (status.nextAttemptAt.map(Text.time) ?? "-"),
             "Outbox       \(status.outbox) records waiting to be pushed",
             "Conflicts    \(status.conflicts)" + (status.conflicts > 0 ? "  (fieldsync conflicts list)" : ""),
+            "Deadlines    " + (status.overdueDeadlines.map { overdue in
+                "\(overdue) overdue, \(status.deadlinesDueWithinHour ?? 0) due within the hour"
+                    + (overdue + (status.deadlinesDueWithinHour ?? 0) > 0 ? "  (fieldsync cases due)" : "")
+            } ?? "unknown while locked"),
             "Rejected     \(status.rejectedChanges)" + (status.rejectedChanges > 0 ? "  (kept; see fieldsync record list --rejected)" : ""),
             "Held         \(status.heldRecords ?? 0)" + ((status.heldRecords ?? 0) > 0
                 ? "  (pulled records this version cannot store, kept whole: upgrade FieldSync)" : ""),

@@ -46,7 +46,10 @@ extension RecordSchema {
             return malformed("counter \(entry.counter) of \(entry.replica) exceeds 2^53-1")
         }
         // Swift compares strings by canonical equivalence; names must match a schema field byte for byte.
-        let unknown = state.fields.keys.filter { name in field(name).map { !$0.name.utf8.elementsEqual(name.utf8) } ?? true }
+        // A field newer than the state's schema version is unknown to that version.
+        let unknown = state.fields.keys.filter { name in
+            field(name).map { !$0.name.utf8.elementsEqual(name.utf8) || $0.since > state.schemaVersion } ?? true
+        }
         if !unknown.isEmpty {
             return Rejection(.unknownField, fields: unknown, message: "\(type) has no field \(unknown.sorted().map { "'\($0)'" }.joined(separator: ", "))")
         }

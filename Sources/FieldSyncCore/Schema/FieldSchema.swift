@@ -22,11 +22,14 @@ public struct FieldSchema: Sendable, Hashable {
     /// lease (the server refuses a number outside the device's blocks; a terminal issues one when a new
     /// record leaves the field unset). Only an immutable text field can be unique; a type has at most one.
     public let unique: Bool
+    /// The schema version that introduced the field: a state of an earlier version that names it is
+    /// refused (`unknownField`), as a peer of that version would.
+    public let since: Int
 
     /// A field declaration; the flags default to off. `RecordSchema.init` checks names are unique.
     public init(_ name: String, _ kind: ValueKind, _ policy: MergePolicy, required: Bool = false,
                 sensitive: Bool = false, addendum: Bool = false, scope: Bool = false,
-                changeLoggedIn: String? = nil, unique: Bool = false) {
+                changeLoggedIn: String? = nil, unique: Bool = false, since: Int = 1) {
         if unique {
             guard case .text = kind, case .immutable = policy else {
                 preconditionFailure("unique field '\(name)' must be immutable text: a receipt number never changes")
@@ -41,5 +44,6 @@ public struct FieldSchema: Sendable, Hashable {
         self.scope = scope
         self.changeLoggedIn = changeLoggedIn
         self.unique = unique
+        self.since = since
     }
 }

@@ -9,20 +9,48 @@ public struct RecordSchema: Sendable {
     public let supportedVersions: ClosedRange<Int>
     /// The fields, in declaration order: the order in which rules report the first failing field.
     public let fields: [FieldSchema]
+    /// The reporting deadlines of the type (none for most types).
+    public let deadlines: [Deadline]
     private let index: [String: Int]
 
     /// A schema; `supportedVersions` defaults to `version...version`. Traps (precondition) when a field
-    /// name repeats or more than one field is a lifecycle.
-    public init(type: RecordType, version: Int, supportedVersions: ClosedRange<Int>? = nil, fields: [FieldSchema]) {
+    /// name repeats, more than one field is a lifecycle, or a deadline names a field or state the type
+    /// does not have (or of the wrong kind): schemas are declared in code, so that is a programming error.
+    public init(type: RecordType, version: Int, supportedVersions: ClosedRange<Int>? = nil, fields: [FieldSchema],
+                deadlines: [Deadline] = []) {
         let lifecycles = fields.filter { if case .lifecycle = $0.policy { true } else { false } }
         precondition(lifecycles.count <= 1, "a record type has at most one lifecycle field")
         precondition(Set(fields.map(\.name)).count == fields.count, "field names repeat")
         precondition(fields.filter(\.unique).count <= 1, "a record type has at most one unique (receipt-number) field")
+        precondition(fields.allSatisfy { $0.since <= version }, "a field is newer than the schema")
+        precondition(Set(deadlines.map(\.name)).count == deadlines.count, "deadline names repeat")
         self.type = type
         self.version = version
         self.supportedVersions = supportedVersions ?? version...version
         self.fields = fields
+        self.deadlines = deadlines
         self.index = Dictionary(uniqueKeysWithValues: fields.enumerated().map { ($1.name, $0) })
+        for deadline in deadlines { checkDeclaration(of: deadline) }
+    }
+
+    private func checkDeclaration(of deadline: Deadline) {
+        func require(_ name: String, _ fits: (FieldSchema) -> Bool) {
+            precondition(field(name).map(fits) ?? false, "deadline \(deadline.name): field '\(name)' is missing or of the wrong kind")
+        }
+        switch deadline.start {
+        case .time(let name, let condition):
+            require(name) { $0.kind == .timestamp }
+            if case .equals(let name, _)? = condition { require(name) { _ in true } }
+        case .latestEntry(let name):
+            require(name) { if case .appendLog = $0.policy { true } else { false } }
+        }
+        for event in deadline.events {
+            switch event {
+            case .timeSet(let name): require(name) { $0.kind == .timestamp }
+            case .lifecycleReached(let state):
+                precondition(lifecycle?.machine.rank(of: state) != nil, "deadline \(deadline.name): no lifecycle state '\(state)'")
+            }
+        }
     }
 
     /// The field named `name`, or nil when the type has none. Constant time.
