@@ -18,9 +18,12 @@ import Testing
         #expect(outcome.decidedByPolicy >= 1, "the concurrent locations are decided by last writer wins")
         #expect(outcome.rejectedChanges == 1, "the edit to the closed case is refused and kept")
         #expect(outcome.auditIntact && outcome.auditEntriesChecked > 0)
+        #expect(outcome.deadlinesAtRisk == 1, "the major case nobody notified is due within the hour")
+        #expect(outcome.deadlinesMetEverywhere, "the transfer's deadlines were met on other terminals")
         let text = lines.get().joined(separator: "\n")
         #expect(text.contains("NEEDS A PERSON"))
         #expect(text.contains("CONVERGED"))
+        #expect(text.contains("AT RISK: majorCaseNotified"))
     }
 
     @Test func longLinesWrapAtEightyColumns() {

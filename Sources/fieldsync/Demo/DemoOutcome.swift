@@ -21,5 +21,9 @@ struct DemoOutcome: Sendable, Codable {
     var rejectedChanges: Int
     var auditEntriesChecked: Int
     var auditIntact: Bool
+    /// Open reporting deadlines due within the hour at station A's desk after the storm.
+    var deadlinesAtRisk = 0
+    /// Whether the transferred case's deadlines were met, and alike on every terminal holding it.
+    var deadlinesMetEverywhere = false
     var seconds: Double = 0
 }

@@ -32,6 +32,7 @@ struct DemoScenario: Sendable {
         var transferred: RecordID
         var visit: RecordID
         var closedCase: RecordID
+        var majorCase: RecordID
     }
 
     func run() async throws -> DemoOutcome {
@@ -54,6 +55,7 @@ struct DemoScenario: Sendable {
             say(Text.heading("4. The VPN returns: every terminal reconnects at once"))
             try await storm(cast.all)
             outcome = try await DemoChecks(say: say, service: server.service, cast: cast, story: story).prove()
+            try deadlines(cast, story, into: &outcome)
         } catch {
             try? await server.stop()
             throw error
@@ -137,10 +139,15 @@ struct DemoScenario: Sendable {
         try cast.deskB.store.move(wallet.id, to: .investigating, by: cast.deskB.officer)
         say("B-desk receives a lost-wallet report and starts investigating.")
 
+        let assault = try cast.deskA.store.createIncidentReport(NewIncidentReport(
+            receivedAt: now - 50 * 60_000, receivingUnit: Self.stationA, category: "assault", severity: "major",
+            narrative: "Fight outside the night market; one man taken to hospital."), by: cast.deskA.officer)
+        say("A-desk enters an assault reported at the counter 50 minutes ago: a major case, to be notified within the hour.")
+
         for terminal in cast.desks + [cast.beatA] { try await terminal.engine.syncUntilCaughtUp() }
         for terminal in cast.all { try await terminal.engine.syncUntilCaughtUp() }
         say("Every terminal syncs: station B's terminals now hold the transferred case; station A's keep it too.")
-        return Story(transferred: theft.id, visit: visit.id, closedCase: wallet.id)
+        return Story(transferred: theft.id, visit: visit.id, closedCase: wallet.id, majorCase: assault.id)
     }
 
     private func afternoon(_ cast: Cast, _ story: Story) async throws {
@@ -181,6 +188,7 @@ struct DemoScenario: Sendable {
         ], by: cast.beatB.officer)
         try cast.beatA.store.addNote(to: story.transferred, "Reporter phoned station A: plate ABC-1234, grey.", by: cast.beatA.officer)
         try cast.deskA.store.addNote(to: story.transferred, "Reporter was sent the written transfer notice.", by: cast.deskA.officer)
+        try cast.deskA.store.edit(story.transferred, [.set("reporterToldInWritingAt", .int(Self.now()))], by: cast.deskA.officer)
         say("Transferred theft: B-patrol accepts it and adds CCTV to the narrative while B-beat, offline, adds the "
             + "reporter's call-back to the same narrative; both correct the location. Station A, which received the case, "
             + "adds addenda only: the case is B's now.")
@@ -234,6 +242,38 @@ struct DemoScenario: Sendable {
     }
 
     /// One sync, retried with backoff while the failure is transient (honouring the server's retry-after).
+    /// The reporting deadlines, computed on each terminal from what it holds (offline-capable): one
+    /// case at risk, and the transferred case's deadlines met on station B's and A's terminals, the same
+    /// on every terminal that holds it.
+    func deadlines(_ cast: Cast, _ story: Story, into outcome: inout DemoOutcome) throws {
+        say(Text.heading("11. Reporting deadlines, computed on each terminal"))
+        let now = Self.now()
+        let atRisk = try cast.deskA.store.openDeadlines(now: now, within: Deadline.hour)
+        for row in atRisk {
+            say("A-desk, AT RISK: \(row.status.deadline) of \(row.receipt ?? row.record.rawValue), due \(Text.time(row.status.dueAt)) "
+                + "(in \(DurationArgument.text(row.status.dueAt - now))); `fieldsync cases due` lists it, offline too.")
+        }
+        outcome.deadlinesAtRisk = atRisk.count
+        var seen: Set<[DeadlineStatus]> = []
+        for terminal in cast.all {
+            guard let record = try terminal.store.record(story.transferred) else { continue }
+            seen.insert(record.schema.deadlineStatuses(of: record.state, now: now))
+        }
+        let statuses = seen.first ?? []
+        say("Transferred theft: accepted by B-patrol while offline, the reporter's letter recorded at A-desk; every "
+            + "terminal holding the case computes the same:")
+        for status in statuses where status.deadline != "nationalSystemEntry" {
+            say("  \(status.deadline): \(CasesCommand.Met.describe(status))")
+        }
+        outcome.deadlinesMetEverywhere = seen.count == 1
+            && statuses.contains { $0.deadline == "transferAccepted" && $0.outcome == .met }
+            && statuses.contains { $0.deadline == "reporterToldOfTransfer" && $0.outcome == .met }
+        if !outcome.deadlinesMetEverywhere {
+            outcome.problems.append("the transferred case's deadlines differ between terminals or are not met: \(seen)")
+            outcome.converged = false
+        }
+    }
+
     static func syncRetrying(_ terminal: DemoTerminal, backoff: Backoff) async throws -> SyncEngine.Report {
         var failures = 0
         while true {
