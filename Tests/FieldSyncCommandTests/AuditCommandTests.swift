@@ -11,13 +11,10 @@ import Testing
     @Test func exportAKeptCheckpointAndVerifyTheServerAgainstIt() async throws {
         let cli = TerminalCommandTests()
         let server = try await TestServer.start(clock: TestClock(WallClock.milliseconds(Date())))
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (directory, pin) = try TerminalCommandTests.workspace()
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = try await cli.configure(server, directory, name: "t1")
         let admin = ["--server", server.baseURL, "--admin-token", TestServer.adminToken, "--json"]
-        let pin = directory.appendingPathComponent("pin").path
-        try "2468-KH".write(toFile: pin, atomically: true, encoding: .utf8)
         #expect(await cli.status(["officer", "add", "--first", "--officer", "KH1001", "--config", config, "--pin-file", pin]) == 0)
         #expect(await cli.status(["audit", "checkpoint", "--terminal-config", config]) == CLIFailure.notFound, "nothing kept before a sync")
         #expect(await cli.status(["sync", "--config", config, "--json"]) == 0)

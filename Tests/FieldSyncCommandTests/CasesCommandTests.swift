@@ -13,13 +13,10 @@ import Testing
 
     @Test func aMajorCaseIsOverdueUntilAnotherTerminalsNotificationIsSynced() async throws {
         let server = try await TestServer.start(clock: TestClock(WallClock.milliseconds(Date())))
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-cases-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (directory, pin) = try TerminalCommandTests.workspace()
         defer { try? FileManager.default.removeItem(at: directory) }
         let desk = try await cli.configure(server, directory, name: "desk")
         let patrol = try await cli.configure(server, directory, name: "patrol")
-        let pin = directory.appendingPathComponent("pin").path
-        try "2468-KH".write(toFile: pin, atomically: true, encoding: .utf8)
         for config in [desk, patrol] {
             #expect(await cli.status(["officer", "add", "--first", "--officer", "KH1001", "--config", config, "--pin-file", pin]) == 0)
             #expect(await cli.status(["sync", "--config", config, "--json"]) == 0)

@@ -24,13 +24,10 @@ import Testing
     @Test func aDeclaredTicketGoesThroughStoreCLISyncAndServer() async throws {
         let cli = TerminalCommandTests()
         let server = try await TestServer.start(clock: TestClock(WallClock.milliseconds(Date())), registry: Self.registry)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (directory, pin) = try TerminalCommandTests.workspace()
         defer { try? FileManager.default.removeItem(at: directory) }
         let first = try await cli.configure(server, directory, name: "t1")
         let second = try await cli.configure(server, directory, name: "t2")
-        let pin = directory.appendingPathComponent("pin").path
-        try "2468-KH".write(toFile: pin, atomically: true, encoding: .utf8)
         let admin = ["--server", server.baseURL, "--admin-token", TestServer.adminToken, "--json"]
         let station = TerminalCommandTests.station.rawValue
 

@@ -24,6 +24,15 @@ import Testing
         return path
     }
 
+    /// A fresh directory for configurations and stores (the caller removes it), and a PIN file in it.
+    static func workspace() throws -> (directory: URL, pin: String) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let pin = directory.appendingPathComponent("pin").path
+        try "2468-KH".write(toFile: pin, atomically: true, encoding: .utf8)
+        return (directory, pin)
+    }
+
     func run(_ arguments: [String]) async throws {
         var command = try FieldSyncCommand.parseAsRoot(arguments)
         if var command = command as? any AsyncParsableCommand { try await command.run() } else { try command.run() }
@@ -37,13 +46,10 @@ import Testing
 
     @Test func enrollWriteSyncConflictResolveAndRevokeFromTheCommandLine() async throws {
         let server = try await TestServer.start(clock: TestClock(WallClock.milliseconds(Date())))
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fieldsync-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let (directory, pin) = try TerminalCommandTests.workspace()
         defer { try? FileManager.default.removeItem(at: directory) }
         let first = try await configure(server, directory, name: "t1")
         let second = try await configure(server, directory, name: "t2")
-        let pin = directory.appendingPathComponent("pin").path
-        try "2468-KH".write(toFile: pin, atomically: true, encoding: .utf8)
 
         // Nobody can sync a terminal whose store no officer has created; the first officer creates it.
         #expect(await status(["sync", "--config", first, "--json"]) == CLIFailure.notFound)

@@ -32,32 +32,33 @@ public func buildRouter(_ service: SyncService, maxBodyBytes: Int = 16 * 1024 * 
 
 /// `/v1/push`, `/v1/pull`, `/v1/sync`, `/v1/lease`, `/v1/roster`: behind `DeviceAuthenticator`.
 func addDeviceRoutes(to group: RouterGroup<FieldSyncRequestContext>, service: SyncService, wire: WireBody) {
-    // Push, pull and sync read their body, then wait in line for one of the service's places
-    // (`WorkGate`) to decode and work on it: a body is read within `limits.requestReadTimeoutSeconds`
-    // of its head whatever the line, and what the work holds (the decoded batch, the page) is bounded.
+    // Push, pull and sync read their body as it came (gzip'd, as terminals send it), then wait in line
+    // for one of the service's places (`WorkGate`) to decompress, decode and work on it: a body is read
+    // within `limits.requestReadTimeoutSeconds` of its head whatever the line, and what the work holds
+    // (the decompressed body, the decoded batch, the page) is bounded by the line.
     let gate = service.deviceRequests
     group.post("/push") { request, context in
         let device = try context.requireDevice()
-        let body = try await wire.bytes(of: request)
+        let body = try await wire.received(request)
         return try await gate.run {
-            let message = try wire.decode(PushRequest.self, from: body)
+            let message = try wire.decode(PushRequest.self, from: try wire.decompressed(body, of: request))
             return try wire.respond(try await service.push(message, from: device), to: request)
         }
     }
     group.post("/pull") { request, context in
         let device = try context.requireDevice()
-        let body = try await wire.bytes(of: request)
+        let body = try await wire.received(request)
         return try await gate.run {
-            let message = try wire.decode(PullRequest.self, from: body)
+            let message = try wire.decode(PullRequest.self, from: try wire.decompressed(body, of: request))
             let page = try await service.pullEncoded(message, for: device, gzip: WireBody.acceptsGzip(request))
             return try wire.respond(page, serverTime: service.now, to: request)
         }
     }
     group.post("/sync") { request, context in
         let device = try context.requireDevice()
-        let body = try await wire.bytes(of: request)
+        let body = try await wire.received(request)
         return try await gate.run {
-            let message = try wire.decode(SyncRequest.self, from: body)
+            let message = try wire.decode(SyncRequest.self, from: try wire.decompressed(body, of: request))
             return try wire.respond(try await service.syncStored(message, from: device, gzip: WireBody.acceptsGzip(request)), to: request)
         }
     }

@@ -18,12 +18,17 @@ struct WireBody: Sendable {
     static let responseCompression = CompressionAlgorithm.gzip(configuration: .init(compressionLevel: 1))
 
     func bytes(of request: Request) async throws -> Data {
+        try decompressed(try await received(request), of: request)
+    }
+
+    /// The body as it came (gzip'd or not), whole: the size limit and the content type checked.
+    func received(_ request: Request) async throws -> ByteBuffer {
         // A body announced larger than the limit is refused from the head, before any of it is read
         // (issue 14: a head announcing 10^12 bytes used to hold its connection while bytes trickled in).
         if let length = request.headers[.contentLength], let announced = UInt64(length), announced > UInt64(maxBodyBytes) {
             throw ServerError(.payloadTooLarge, "the body is larger than \(maxBodyBytes) bytes")
         }
-        var buffer: ByteBuffer
+        let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: maxBodyBytes)
         } catch is NIOTooManyBytesError {
@@ -32,6 +37,12 @@ struct WireBody: Sendable {
         if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
             throw ServerError(.malformedRequest, "Content-Type must be application/json, not '\(type)'")
         }
+        return buffer
+    }
+
+    /// A body `received` decompressed as its Content-Encoding says, within the size limit.
+    func decompressed(_ received: ByteBuffer, of request: Request) throws -> Data {
+        var buffer = received
         switch request.headers[.contentEncoding]?.lowercased() {
         case nil, "identity":
             break
