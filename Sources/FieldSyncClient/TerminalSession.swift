@@ -50,7 +50,8 @@ public struct TerminalSession: Sendable {
     }
 
     /// The status as the store sees it now (the daemon adds timing and errors). Counts only: it works
-    /// while the store is locked, and says so.
+    /// while the store is locked, and says so. Deadlines are left out (`addingDeadlines()`): they read
+    /// every case, too much for the daemon's snapshot after each round.
     public func status(state: SyncStatus.State) throws -> SyncStatus {
         var status = SyncStatus(state: state, deviceName: config.deviceName, outbox: try store.pendingPushCount(),
                                 conflicts: try store.count(RecordFilter(conflictedOnly: true)),
@@ -58,12 +59,17 @@ public struct TerminalSession: Sendable {
                                 leaseRemaining: try store.leaseStatus.remaining)
         status.heldRecords = try store.heldRecordCount()
         status.signedIn = store.signedInOfficer?.rawValue
-        if status.signedIn != nil {
-            let open = try store.openDeadlines(within: Deadline.hour)
-            status.overdueDeadlines = open.count { $0.status.outcome == .overdue }
-            status.deadlinesDueWithinHour = open.count { $0.status.outcome == .running }
-        }
         if store.signedInOfficer == nil && state != .revoked && state != .stopped { status.state = .locked }
+        return status
+    }
+
+    /// `status` with its deadline counts (overdue, due within the hour), when an officer is signed in.
+    public func addingDeadlines(to status: SyncStatus) throws -> SyncStatus {
+        guard store.signedInOfficer != nil else { return status }
+        var status = status
+        let open = try store.openDeadlines(within: Deadline.hour)
+        status.overdueDeadlines = open.count { $0.status.outcome == .overdue }
+        status.deadlinesDueWithinHour = open.count { $0.status.outcome == .running }
         return status
     }
 }

@@ -23,7 +23,7 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let session = try terminal.session(access: .locked)
         try? session.store.refreshSession()
-        var status = try session.status(state: .idle)
+        var status = try session.addingDeadlines(to: try session.status(state: .idle))
         let daemon = try? SyncStatus.read(from: session.config.statusFile)
         if let daemon, status.state != .locked {
             status.state = daemon.state
