@@ -53,10 +53,16 @@ import Testing
         let open = try deskStore.openDeadlines(now: received + 2 * hour)
         #expect(open.map(\.status.deadline) == ["nationalSystemEntry"], "met on the patrol terminal, so met here")
 
-        // Bad input: a duration without a number, an unknown deadline, an unknown record.
+        // Bad input: a duration without a number, a time that is none, an unknown deadline, an unknown
+        // record. Each is refused with its status and changes no stored record.
+        let before = try deskStore.records()
         #expect(await cli.status(["cases", "due", "--config", desk, "--within", "soon"]) == CLIFailure.usage)
+        #expect(await cli.status(["cases", "met", report.id.rawValue, "nationalSystemEntry", "--config", desk,
+                                  "--at", "yesterday"]) == CLIFailure.usage)
         #expect(await cli.status(["cases", "met", report.id.rawValue, "coffeeBreak", "--config", desk]) == CLIFailure.usage)
         #expect(await cli.status(["cases", "met", "no-such-case", "nationalSystemEntry", "--config", desk]) == CLIFailure.notFound)
+        #expect(try deskStore.records() == before)
+        #expect(try deskStore.pendingPushCount() == 0)
         try await server.stop()
     }
 
