@@ -65,6 +65,7 @@ final class GatedStorage: SyncStorage {
     func history(of id: RecordID) async throws -> [HistoryEntry] { try await base.history(of: id) }
     func conflictedRecords(limit: Int) async throws -> [ServerRecord] { try await base.conflictedRecords(limit: limit) }
     func quarantine(limit: Int) async throws -> [QuarantinedChange] { try await base.quarantine(limit: limit) }
+    func openDeadlines(dueBy: Int64) async throws -> [OpenDeadline] { try await base.openDeadlines(dueBy: dueBy) }
     func purge(_ id: RecordID, audit: AuditDraft) async throws { try await base.purge(id, audit: audit) }
     func appendAudit(_ draft: AuditDraft) async throws -> AuditEntry { try await base.appendAudit(draft) }
     func auditEntries(after sequence: UInt64, limit: Int) async throws -> [AuditEntry] { try await base.auditEntries(after: sequence, limit: limit) }

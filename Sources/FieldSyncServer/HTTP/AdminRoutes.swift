@@ -82,6 +82,20 @@ func addAdminRoutes(to group: RouterGroup<FieldSyncRequestContext>, service: Syn
         }
         return try wire.respond(conflict, to: request)
     }
+    // ?unit=KH.P03 (required) &withinSeconds=1800 (also the running deadlines due within that time).
+    group.get("/cases/overdue") { request, context in
+        guard let unit = request.uri.queryParameters["unit"].map(String.init), !unit.isEmpty else {
+            throw ServerError(.malformedRequest, "name the unit: ?unit=KH.P03")
+        }
+        var window: Int64?
+        if let text = request.uri.queryParameters["withinSeconds"] {
+            guard let seconds = Int64(text), seconds >= 0, seconds <= 31 * 24 * 3_600 else {
+                throw ServerError(.malformedRequest, "withinSeconds must be a whole number of seconds between 0 and 31 days")
+            }
+            window = seconds * 1_000
+        }
+        return try wire.respond(try await service.overdueCases(unit: UnitID(unit), within: window), to: request)
+    }
     group.get("/quarantine") { request, context in
         return try wire.respond(try await service.quarantine(), to: request)
     }

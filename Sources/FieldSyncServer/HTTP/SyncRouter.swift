@@ -16,7 +16,8 @@ public func buildRouter(_ service: SyncService, maxBodyBytes: Int = 16 * 1024 * 
         return try wire.respond(["status": "ok"], to: request)
     }
     router.get("/metrics") { _, _ in
-        Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+        await service.refreshOverdueMetric()
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                  body: .init(byteBuffer: ByteBuffer(string: service.metrics.exposition())))
     }
     router.post("/v1/enroll") { request, context in

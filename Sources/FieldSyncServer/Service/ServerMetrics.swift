@@ -20,6 +20,8 @@ public final class ServerMetrics: Sendable {
     let activeTerminals: CoreMetrics.Gauge
     let attemptsLimited: CoreMetrics.Counter
     private let rejected = Mutex<[RejectionCode: CoreMetrics.Counter]>([:])
+    private let overdue = Mutex<OverdueGauges>(OverdueGauges())
+    let overdueRefreshFailures: CoreMetrics.Counter
     private let latency = Mutex<[String: CoreMetrics.Timer]>([:])
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -37,6 +39,48 @@ public final class ServerMetrics: Sendable {
         pageCacheRecords = CoreMetrics.Counter(label: "fieldsync_pulled_records_cached_total", factory: factory)
         attemptsLimited = CoreMetrics.Counter(label: "fieldsync_unauthenticated_attempts_limited_total", factory: factory)
         activeTerminals = CoreMetrics.Gauge(label: "fieldsync_active_terminals", factory: factory)
+        overdueRefreshFailures = CoreMetrics.Counter(label: "fieldsync_cases_overdue_refresh_failures_total", factory: factory)
+    }
+
+    /// One series of `fieldsync_cases_overdue`.
+    struct OverdueKey: Hashable {
+        var unit: String
+        var deadline: String
+    }
+
+    private struct OverdueGauges {
+        var gauges: [OverdueKey: CoreMetrics.Gauge] = [:]
+        /// When the last recount started (ms since 1970), nil before the first.
+        var refreshedAt: Int64?
+    }
+
+    /// Whether a recount of the overdue cases is due at `now` (none started within `interval` ms); claims it if so.
+    func claimOverdueRefresh(now: Int64, interval: Int64) -> Bool {
+        overdue.withLock { state in
+            if let last = state.refreshedAt, now >= last, now - last < interval { return false }
+            state.refreshedAt = now
+            return true
+        }
+    }
+
+    /// Sets each series to its count; a series counted before and absent now goes to 0 (an alert clears).
+    func setOverdue(_ counts: [OverdueKey: Int]) {
+        overdue.withLock { state in
+            for (key, gauge) in state.gauges where counts[key] == nil { gauge.record(0) }
+            for (key, count) in counts {
+                let gauge = state.gauges[key] ?? CoreMetrics.Gauge(label: "fieldsync_cases_overdue",
+                                                                    dimensions: [("unit", key.unit), ("deadline", key.deadline)],
+                                                                    factory: factory)
+                state.gauges[key] = gauge
+                gauge.record(count)
+            }
+        }
+    }
+
+    /// A recount failed: counted, and the next scrape tries again.
+    func overdueRefreshFailed(now: Int64) {
+        overdueRefreshFailures.increment()
+        overdue.withLock { $0.refreshedAt = nil }
     }
 
     func rejectedRecords(_ code: RejectionCode) -> CoreMetrics.Counter {

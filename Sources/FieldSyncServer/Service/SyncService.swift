@@ -52,6 +52,8 @@ public final class SyncService: Sendable {
         /// Device requests (push, pull, sync) worked on at once; the others wait in line (`WorkGate`),
         /// which bounds the memory a reconnect storm costs.
         public var concurrentDeviceRequests = 64
+        /// `fieldsync_cases_overdue` is recounted from storage at most this often (ms), on a `/metrics` scrape.
+        public var overdueMetricInterval: Int64 = 15 * 1_000
 
         /// The defaults.
         public init() {}

@@ -63,7 +63,7 @@ extension PostgresStorage {
             try await connection.query("""
                 DELETE FROM scope_changes WHERE seq = \(sequence) AND scope = ANY(\(Array(ScopeIndex.scopes(of: ScopeIndex.units(units))))::text[])
                 """, logger: logger)
-            for table in ["history", "quarantine", "record_units"] {
+            for table in ["history", "quarantine", "record_units", "open_deadlines"] {
                 try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(table) WHERE record_id = $1",
                                                          binds: Self.binds(id.rawValue)), logger: logger)
             }

@@ -1,8 +1,13 @@
+import PostgresNIO
+
 extension PostgresStorage {
     struct Migration {
         var name: String
         /// One SQL statement each (the extended query protocol takes one at a time).
         var statements: [String]
+        /// Rows computed in Swift from what is stored (with the core's functions), after the statements,
+        /// in the same transaction.
+        var fill: (@Sendable (PostgresStorage, PostgresConnection) async throws -> Void)? = nil
     }
 
     /// Append-only: a shipped migration is never edited; changes come as new migrations. Version N is
@@ -159,5 +164,18 @@ extension PostgresStorage {
         Migration(name: "v4 roster", statements: [
             "CREATE TABLE roster (unit TEXT NOT NULL, officer TEXT NOT NULL, added_at BIGINT NOT NULL, PRIMARY KEY (unit, officer))",
         ]),
+        // Open reporting deadlines (OpenDeadline): a unit's overdue cases and the overdue metric without reading every case.
+        Migration(name: "v5 open deadlines", statements: [
+            """
+            CREATE TABLE open_deadlines (
+                record_id TEXT NOT NULL,
+                deadline TEXT NOT NULL,
+                due_at BIGINT NOT NULL,
+                units TEXT NOT NULL,
+                PRIMARY KEY (record_id, deadline)
+            )
+            """,
+            "CREATE INDEX open_deadlines_due ON open_deadlines (due_at)",
+        ], fill: fillDeadlineIndex),
     ]
 }

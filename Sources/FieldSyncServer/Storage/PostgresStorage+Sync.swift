@@ -94,6 +94,7 @@ extension PostgresStorage {
             }
             try await insertChanges(written, on: connection)
             try await indexScopes(written, previous: currents, on: connection)
+            try await indexDeadlines(written.map(\.change), on: connection)
             _ = try await insertAudit(drafts, head: &head, on: connection)
             try await insertBatches(answered, on: connection)
             try await storeHead(head, on: connection)
@@ -316,6 +317,29 @@ extension PostgresStorage {
         try await connection.query("""
             INSERT INTO scope_changes (scope, seq, record_id)
             SELECT * FROM unnest(\(fresh.map(\.scope))::text[], \(fresh.map(\.seq))::int8[], \(fresh.map(\.id))::text[])
+            """, logger: logger)
+    }
+
+    /// Replaces the open-deadline rows (`OpenDeadline`) of each changed record of a type that declares
+    /// deadlines with those of its new state (the last one, should a group change a record twice).
+    private func indexDeadlines(_ changes: [PushPlan.Change], on connection: PostgresConnection) async throws {
+        var latest: [String: [OpenDeadline]] = [:]
+        var replaced: [String] = []
+        for change in changes {
+            guard let rows = change.openDeadlines else { continue }
+            let id = change.state.id.rawValue
+            if !change.isNew || latest[id] != nil { replaced.append(id) }
+            latest[id] = rows
+        }
+        if !replaced.isEmpty {
+            try await connection.query("DELETE FROM open_deadlines WHERE record_id = ANY(\(replaced)::text[])", logger: logger)
+        }
+        let rows = Array(latest.values.joined())
+        guard !rows.isEmpty else { return }
+        try await connection.query("""
+            INSERT INTO open_deadlines (record_id, deadline, due_at, units)
+            SELECT * FROM unnest(\(rows.map(\.record.rawValue))::text[], \(rows.map(\.deadline))::text[],
+                                 \(rows.map(\.dueAt))::int8[], \(rows.map(\.unitsColumn))::text[])
             """, logger: logger)
     }
 

@@ -243,6 +243,7 @@ public final class PostgresStorage: SyncStorage, Service {
                 for statement in migration.statements {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
+                try await migration.fill?(self, connection)
                 try await connection.query("INSERT INTO fieldsync_migrations (version, name) VALUES (\(index + 1), \(migration.name))",
                                            logger: logger)
             }

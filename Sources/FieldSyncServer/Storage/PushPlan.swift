@@ -29,6 +29,9 @@ struct PushPlan {
         var needsPerson: Bool
         /// The receipt number this new record claims (its type's unique field).
         var receiptNumber: String?
+        /// The state's open deadlines (`OpenDeadline`), replacing the record's rows; nil when its type
+        /// declares none.
+        var openDeadlines: [OpenDeadline]?
     }
 
     /// One refused record, kept in quarantine.
@@ -134,7 +137,8 @@ struct PushPlan {
                     authors: Set(delta.fields.values.joined().map(\.author.rawValue)).sorted().joined(separator: ","),
                     units: units.map(\.rawValue).sorted().joined(separator: " "),
                     newUnits: units.filter { current?.units.contains($0) != true }.sorted { $0.rawValue < $1.rawValue },
-                    needsPerson: needsPerson, receiptNumber: receiptNumber))
+                    needsPerson: needsPerson, receiptNumber: receiptNumber,
+                    openDeadlines: OpenDeadline.rows(of: state, registry: batch.registry)))
                 outcomes.append((incoming.id, .change(changes.count - 1)))
             case .unchanged:
                 outcomes.append((incoming.id, .unchanged(current?.sequence ?? 0)))

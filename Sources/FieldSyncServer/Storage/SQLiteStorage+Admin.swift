@@ -57,6 +57,7 @@ extension SQLiteStorage {
                 try db.execute(sql: "DELETE FROM \(table) WHERE \(column) = ?", arguments: [id.rawValue])
             }
             try db.execute(sql: "DELETE FROM record_units WHERE record_id = ?", arguments: [id.rawValue])
+            try db.execute(sql: "DELETE FROM open_deadlines WHERE record_id = ?", arguments: [id.rawValue])
             var chain = try AuditAppender(db, signer: auditSigner, memory: signedHead)
             try chain.append(audit)
             try chain.seal()

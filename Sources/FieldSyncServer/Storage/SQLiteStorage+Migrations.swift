@@ -133,6 +133,8 @@ extension SQLiteStorage {
                 ) WITHOUT ROWID;
                 """)
         }
+        // Open reporting deadlines (OpenDeadline): a unit's overdue cases and the overdue metric without reading every case.
+        migrator.registerMigration("v6") { db in try createDeadlineIndex(db) }
         return migrator
     }
 }

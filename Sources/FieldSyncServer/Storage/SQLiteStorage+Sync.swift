@@ -75,6 +75,9 @@ extension SQLiteStorage {
             if let number = change.receiptNumber {
                 try db.cachedStatement(sql: "INSERT INTO receipt_numbers (number, record_id) VALUES (?, ?)").execute(arguments: [number, id])
             }
+            if let open = change.openDeadlines {
+                try Self.indexDeadlines(db, id: change.state.id, rows: open, isNew: change.isNew)
+            }
             sequences.append(UInt64(sequence))
         }
         for refused in plan.quarantined {

@@ -60,6 +60,12 @@ public protocol SyncStorage: Sendable {
     /// Removes a record's state, history and quarantined changes (retention purge) and audits it.
     func purge(_ id: RecordID, audit: AuditDraft) async throws
 
+    // MARK: Reporting deadlines
+
+    /// The open deadlines (`OpenDeadline`: not met, as each record's stored state says) due at or before
+    /// `dueBy`, by due time.
+    func openDeadlines(dueBy: Int64) async throws -> [OpenDeadline]
+
     // MARK: Audit chain
 
     func appendAudit(_ draft: AuditDraft) async throws -> AuditEntry

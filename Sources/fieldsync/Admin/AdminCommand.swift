@@ -7,8 +7,8 @@ import Foundation
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",
-        abstract: "Enroll and revoke terminals, list devices and leases, purge records (server admin API).",
-        subcommands: [Token.self, Enroll.self, Revoke.self, Devices.self, Leases.self, Roster.self, Purge.self])
+        abstract: "Enroll and revoke terminals, list devices, leases and overdue cases, purge records (server admin API).",
+        subcommands: [Token.self, Enroll.self, Revoke.self, Devices.self, Leases.self, Roster.self, Cases.self, Purge.self])
 
     struct Roster: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

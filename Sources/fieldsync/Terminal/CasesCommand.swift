@@ -57,22 +57,10 @@ struct CasesCommand: AsyncParsableCommand {
 
         static func text(_ open: [DueDeadline], registry: SchemaRegistry, now: Int64, within: Int64, lastSync: Int64?) -> [String] {
             let synced = lastSync.map { "last synced \(DurationArgument.text(now - $0)) ago (\(Text.time($0)))" } ?? "never synced"
-            var lines = ["Deadlines as of \(Text.time(now)); this terminal \(synced): a deadline met on a terminal "
+            let lines = ["Deadlines as of \(Text.time(now)); this terminal \(synced): a deadline met on a terminal "
                          + "that has not synced since shows here as open."]
             guard !open.isEmpty else { return lines + ["Nothing overdue or due within \(DurationArgument.text(within))."] }
-            // Two lines each rather than a table: record ids and receipt numbers are long.
-            lines += open.flatMap { row in
-                let state = row.status.outcome == .overdue
-                    ? "OVERDUE by \(DurationArgument.text(now - row.status.dueAt))"
-                    : "due in \(DurationArgument.text(row.status.dueAt - now))"
-                return ["", "\(state): \(row.status.deadline), due \(Text.time(row.status.dueAt))",
-                        "  record \(row.record.rawValue)" + (row.receipt.map { ", receipt \($0)" } ?? "")
-                            + ", " + row.units.map(\.rawValue).joined(separator: " ")]
-            }
-            let rules = Set(open.map(\.status.deadline)).sorted().compactMap { name in
-                open.first { $0.status.deadline == name }.flatMap { registry[$0.type]?.deadline(name) }
-            }
-            return lines + [""] + rules.map { "\($0.name): \($0.summary)." }
+            return lines + DeadlineText.rows(open, registry: registry, now: now)
         }
     }
 

@@ -1,0 +1,39 @@
+import FieldSyncCore
+import Foundation
+import PostgresNIO
+
+/// The index of open deadlines (`open_deadlines`, migration v5; see `OpenDeadline`). Push transactions
+/// replace a record's rows (`indexDeadlines` in PostgresStorage+Sync).
+extension PostgresStorage {
+    public func openDeadlines(dueBy: Int64) async throws -> [OpenDeadline] {
+        try await withConnection { [self] connection in
+            try await fetch("""
+                SELECT record_id, deadline, due_at, units FROM open_deadlines WHERE due_at <= \(dueBy) ORDER BY due_at, record_id, deadline
+                """, as: (String, String, Int64, String).self, on: connection).map { row in
+                OpenDeadline(record: RecordID(row.0), deadline: row.1, dueAt: row.2, units: ScopeIndex.units(row.3))
+            }
+        }
+    }
+
+    /// Migration v5's fill: the open deadlines of the stored states of the types that declare them (with
+    /// the standard schemas: the ones this build stores), read as a stream and written in chunks.
+    static func fillDeadlineIndex(_ storage: PostgresStorage, _ connection: PostgresConnection) async throws {
+        let registry = SchemaRegistry.standard
+        let types = registry.typesWithDeadlines.map(\.rawValue)
+        guard !types.isEmpty else { return }
+        var rows: [OpenDeadline] = []
+        let states = try await connection.query("SELECT state FROM records WHERE type = ANY(\(types)::text[])", logger: storage.logger)
+        for try await buffer in states.decode(ByteBuffer.self) {
+            let state = try RecordStateJSON.decode(Data(buffer: buffer))
+            rows += OpenDeadline.rows(of: state, registry: registry) ?? []
+        }
+        for start in stride(from: 0, to: rows.count, by: 10_000) {
+            let chunk = rows[start ..< min(start + 10_000, rows.count)]
+            try await connection.query("""
+                INSERT INTO open_deadlines (record_id, deadline, due_at, units)
+                SELECT * FROM unnest(\(chunk.map(\.record.rawValue))::text[], \(chunk.map(\.deadline))::text[],
+                                     \(chunk.map(\.dueAt))::int8[], \(chunk.map(\.unitsColumn))::text[])
+                """, logger: storage.logger)
+        }
+    }
+}
