@@ -57,7 +57,7 @@ public enum StorageConformance {
     public static let cases: [Case] = [
         pushAndPull, pagination, cursorRules, replay, rejection, scopes, transfer, concurrentEdits, leases, enrollment,
         receiptNumbers, declaredReceiptNumbers, historyAndAudit, revocation, revokedInFlight, severalScopes, roster,
-        pagesByBytes, pageCache, pushGroup,
+        pagesByBytes, pageCache, pushGroup, overdueCases,
     ]
 
     /// The cases that page through pulls: what a change to how a backend reads a page must keep.

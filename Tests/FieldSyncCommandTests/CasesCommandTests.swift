@@ -1,6 +1,7 @@
 @testable import fieldsync
 import FieldSyncClient
 import FieldSyncCore
+import FieldSyncServer
 import FieldSyncStore
 import FieldSyncTesting
 import Foundation
@@ -83,5 +84,39 @@ import Testing
         #expect(try DurationArgument.milliseconds("45") == 45 * 60_000)
         #expect(throws: (any Error).self) { try DurationArgument.milliseconds("-5m") }
         #expect(DurationArgument.text(26 * Deadline.hour + 5 * 60_000) == "1 d 2 h")
+    }
+
+    /// `fieldsync admin cases overdue` against a live server whose clock the test moves.
+    @Test func aSupervisorListsAUnitsOverdueCasesOnTheServer() async throws {
+        let server = try await TestServer.start(clock: TestClock(WallClock.milliseconds(Date())))
+        let enrolled = try await server.enrollDevice(station: TerminalCommandTests.station)
+        let factory = RecordFactory(enrolled: enrolled, now: server.clock.now)
+        let device = try await server.service.authenticate(credential: enrolled.credential)
+        let major = try factory.apply([.set("severity", "major")], to: try factory.incidentReport("major"))
+        _ = try await server.service.push(PushRequest(batchID: "b1", records: [major]), from: device)
+        let admin = ["--server", server.baseURL, "--admin-token", TestServer.adminToken]
+
+        #expect(await cli.status(["admin", "cases", "overdue", "--unit", "KH.P03"] + admin) == 0, "within the hour: nothing overdue")
+        #expect(await cli.status(["admin", "cases", "overdue", "--unit", "KH.P03", "--within", "2h", "--json"] + admin) == 0,
+                "due soon is listed, not overdue")
+        server.clock.advance(milliseconds: 2 * Deadline.hour)
+        #expect(await cli.status(["admin", "cases", "overdue", "--unit", "KH.P03"] + admin) == CLIFailure.refused)
+        #expect(await cli.status(["admin", "cases", "overdue", "--unit", "KH.P03.S012", "--json"] + admin) == CLIFailure.refused)
+        #expect(await cli.status(["admin", "cases", "overdue", "--unit", "KH.P05"] + admin) == 0, "another precinct's list is clear")
+
+        // Bad input: usage errors, before anything is asked of the server.
+        let before = try await server.service.storage.auditEntries(after: 0, limit: 10_000).count
+        for bad in [["--unit", "kh p03"], ["--unit", "KH.P03", "--within", "40d"], ["--unit", "KH.P03", "--within", "soon"], []] {
+            #expect(await cli.status(["admin", "cases", "overdue"] + bad + admin) == CLIFailure.usage, "\(bad)")
+        }
+        #expect(try await server.service.storage.auditEntries(after: 0, limit: 10_000).count == before, "nothing read")
+        #expect(await cli.status(["admin", "cases", "overdue", "--unit", "KH.P03", "--server", server.baseURL, "--admin-token", "wrong"])
+            != 0, "a wrong token is refused")
+
+        let report = try await server.service.overdueCases(unit: UnitID("KH"))
+        #expect(report.deadlines.map(\.record) == [RecordID("major")])
+        let text = AdminCommand.Cases.Overdue.text(report, within: nil).joined(separator: "\n")
+        #expect(text.contains("OVERDUE by 1 h: majorCaseNotified") && text.contains("record major"), "\(text)")
+        try await server.stop()
     }
 }

@@ -77,6 +77,23 @@ struct AuditTamperTests {
         #expect(deeper.record == "i2")
     }
 
+    @Test("a deleted or postponed row of the open-deadline index (hiding an overdue case from supervisors) is named, with its record",
+          arguments: [TestBackend.sqlite, .postgres], ["DELETE FROM open_deadlines WHERE record_id = 'i1' AND deadline = 'majorCaseNotified'",
+                                                       "UPDATE open_deadlines SET due_at = due_at + 604800000 WHERE record_id = 'i1' AND deadline = 'majorCaseNotified'"])
+    func deadlineIndexTampered(backend: TestBackend, tampering: String) async throws {
+        guard backend == .sqlite || Self.postgres else { return }
+        let world = try await World(backend)
+        defer { Task { await world.harness.dispose() } }
+        world.harness.clock.advance(milliseconds: 2 * Deadline.hour)
+        #expect(try await world.harness.service.overdueCases(unit: Harness.stationA).deadlines.map(\.record) == [RecordID("i1")])
+        try await world.harness.tamper(tampering)
+        // What the intruder wanted: the case is no longer listed as overdue.
+        #expect(try await world.harness.service.overdueCases(unit: Harness.stationA).deadlines.isEmpty)
+        let verification = try await world.harness.service.verifyAudit()
+        #expect(verification.problem == .deadlinesAltered, "\(verification)")
+        #expect(verification.record == "i1")
+    }
+
     @Test("a chain rewritten and recomputed without the key is found by the signatures", arguments: [TestBackend.sqlite, .postgres])
     func recomputedChain(backend: TestBackend) async throws {
         guard backend == .sqlite || Self.postgres else { return }

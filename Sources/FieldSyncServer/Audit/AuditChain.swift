@@ -68,6 +68,9 @@ public struct AuditVerification: Hashable, Sendable, Codable {
         case quarantineAltered
         /// The chain names a refused change whose quarantine row is gone (and the record was not purged).
         case quarantineMissing
+        /// The index of open reporting deadlines does not match the stored states: a row was deleted (which
+        /// hides an overdue case from `admin cases overdue` and the metric), inserted or altered.
+        case deadlinesAltered
     }
 
     public var entriesChecked: Int

@@ -159,6 +159,8 @@ extension SyncService {
     private func verifyStates(_ verified: AuditVerification, pageSize: Int) async throws -> AuditVerification {
         var report = verified
         var after: RecordID?
+        // What the index of open deadlines must hold: the rows of every stored state (OpenDeadline).
+        var expected = Set<OpenDeadline>()
         while true {
             let page = try await storage.recordsWithHistory(after: after, limit: pageSize)
             guard let last = page.last else { break }
@@ -170,6 +172,9 @@ extension SyncService {
                     report.detail = "the stored state of \(record.id) \(problem)"
                     return report
                 }
+                if let state = try? RecordStateJSON.decode(record.state) {
+                    expected.formUnion(OpenDeadline.rows(of: state, registry: registry) ?? [])
+                }
                 if record.history.dropFirst().contains(where: { $0.state == nil }) {
                     report.recordsNotDerivable += 1
                 } else {
@@ -178,6 +183,21 @@ extension SyncService {
             }
             after = last.id
         }
+        return try await verifyDeadlineIndex(report, expected: expected)
+    }
+
+    /// The index of open deadlines against the rows the stored states give: a deleted row hides an overdue
+    /// case from supervisors' lists and the metric, so it is named like any other tampering.
+    private func verifyDeadlineIndex(_ verified: AuditVerification, expected: Set<OpenDeadline>) async throws -> AuditVerification {
+        var report = verified
+        let indexed = Set(try await storage.openDeadlines(dueBy: .max))
+        let missing = expected.subtracting(indexed), extra = indexed.subtracting(expected)
+        guard let first = (missing.map { ($0, "missing") } + extra.map { ($0, "not given by the stored state") })
+            .min(by: { ($0.0.record, $0.0.deadline) < ($1.0.record, $1.0.deadline) }) else { return report }
+        report.problem = .deadlinesAltered
+        report.record = first.0.record.rawValue
+        report.detail = "the index of open deadlines does not match the stored states: \(missing.count) rows missing, "
+            + "\(extra.count) not given by a stored state; first: \(first.0.deadline) of \(first.0.record) (\(first.1))"
         return report
     }
 
