@@ -19,6 +19,7 @@ import Testing
         #expect(outcome.rejectedChanges == 1, "the edit to the closed case is refused and kept")
         #expect(outcome.auditIntact && outcome.auditEntriesChecked > 0)
         #expect(outcome.deadlinesAtRisk == 1, "the major case nobody notified is due within the hour")
+        #expect(outcome.serverListsAtRisk, "the server lists the same case at risk for the station's supervisor")
         #expect(outcome.deadlinesMetEverywhere, "the transfer's deadlines were met on other terminals")
         let text = lines.get().joined(separator: "\n")
         #expect(text.contains("NEEDS A PERSON"))

@@ -23,6 +23,8 @@ struct DemoOutcome: Sendable, Codable {
     var auditIntact: Bool
     /// Open reporting deadlines due within the hour at station A's desk after the storm.
     var deadlinesAtRisk = 0
+    /// The server lists the same cases at risk for the station as its terminal does.
+    var serverListsAtRisk = false
     /// Whether the transferred case's deadlines were met, and alike on every terminal holding it.
     var deadlinesMetEverywhere = false
     var seconds: Double = 0

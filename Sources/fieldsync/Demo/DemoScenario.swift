@@ -55,7 +55,7 @@ struct DemoScenario: Sendable {
             say(Text.heading("4. The VPN returns: every terminal reconnects at once"))
             try await storm(cast.all)
             outcome = try await DemoChecks(say: say, service: server.service, cast: cast, story: story).prove()
-            try deadlines(cast, story, into: &outcome)
+            try await deadlines(cast, story, service: server.service, into: &outcome)
         } catch {
             try? await server.stop()
             throw error
@@ -245,8 +245,8 @@ struct DemoScenario: Sendable {
     /// The reporting deadlines, computed on each terminal from what it holds (offline-capable): one
     /// case at risk, and the transferred case's deadlines met on station B's and A's terminals, the same
     /// on every terminal that holds it.
-    func deadlines(_ cast: Cast, _ story: Story, into outcome: inout DemoOutcome) throws {
-        say(Text.heading("11. Reporting deadlines, computed on each terminal"))
+    func deadlines(_ cast: Cast, _ story: Story, service: SyncService, into outcome: inout DemoOutcome) async throws {
+        say(Text.heading("11. Reporting deadlines, on each terminal and on the server"))
         let now = Self.now()
         let atRisk = try cast.deskA.store.openDeadlines(now: now, within: Deadline.hour)
         for row in atRisk {
@@ -254,6 +254,17 @@ struct DemoScenario: Sendable {
                 + "(in \(DurationArgument.text(row.status.dueAt - now))); `fieldsync cases due` lists it, offline too.")
         }
         outcome.deadlinesAtRisk = atRisk.count
+        // The supervisor's view on the server, from the same records (`fieldsync admin cases overdue --within 1h`).
+        let unit = cast.deskA.station
+        let onServer = try await service.overdueCases(unit: unit, within: Deadline.hour).deadlines
+        say("Server, for \(unit.rawValue)'s supervisor (`fieldsync admin cases overdue --unit \(unit.rawValue) --within 1h`): "
+            + (onServer.isEmpty ? "nothing" : onServer.map { "\($0.status.deadline) of \($0.receipt ?? $0.record.rawValue)" }.joined(separator: ", "))
+            + "; fieldsync_cases_overdue counts it once it is overdue.")
+        outcome.serverListsAtRisk = Set(onServer.map(\.record)) == Set(atRisk.map(\.record)) && !onServer.isEmpty
+        if !outcome.serverListsAtRisk {
+            outcome.problems.append("the server lists \(onServer.map(\.record)) at risk, the terminal \(atRisk.map(\.record))")
+            outcome.converged = false
+        }
         var seen: Set<[DeadlineStatus]> = []
         for terminal in cast.all {
             guard let record = try terminal.store.record(story.transferred) else { continue }
