@@ -49,6 +49,7 @@ struct PostgresFaultTests {
         try await TestPostgres.execute("ALTER TABLE history DROP COLUMN state", on: database.url)
         try await TestPostgres.execute("ALTER TABLE quarantine DROP COLUMN chained", on: database.url)
         try await TestPostgres.execute("DROP TABLE roster", on: database.url)
+        try await TestPostgres.execute("DROP TABLE open_deadlines", on: database.url)
         try await TestPostgres.execute("DELETE FROM fieldsync_migrations WHERE version >= 2", on: database.url)
         try await storage.prepare()
         #expect(try await storage.scopeIndexRows() == maintained)
