@@ -260,7 +260,8 @@ extension TerminalStore {
                 }
             }
             let isEcho = records.map { echoes[$0.id] == $0 }
-            let rows = try records.indices.map { isEcho[$0] ? nil : try fetchRawRow(records[$0].id, db) }
+            let stored = try fetchRawRows(records.indices.filter { !isEcho[$0] }.map { records[$0].id }, db)
+            let rows = records.indices.map { isEcho[$0] ? nil : stored[records[$0].id.rawValue] }
             let outcomes = try Self.parallelMap(records.indices) { index in
                 isEcho[index] ? .unchanged(records[index].latestStamp)
                     : try pulledOutcome(records[index], local: rows[index], replica: replica)

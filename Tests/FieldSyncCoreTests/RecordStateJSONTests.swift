@@ -35,6 +35,27 @@ struct RecordStateJSONTests {
         }
     }
 
+    @Test("strings must be valid UTF-8: each kind of invalid byte sequence is refused, as JSONDecoder refuses it; valid text in any script is read as it is")
+    func invalidUTF8() throws {
+        let factory = RecordFactory(replica: ReplicaID("t-0a1b"), station: UnitID("KH.P03.S012"), now: 1_795_420_800_000)
+        let marker = "MARKER"
+        let json = Array(RecordStateJSON.encode(try factory.incidentReport("i-1", narrative: marker)))
+        let at = try #require(json.indices.first { json[$0...].starts(with: Array(marker.utf8)) })
+        func with(_ bytes: [UInt8]) -> Data { Data(json[..<at] + bytes + json[(at + marker.utf8.count)...]) }
+        let invalid: [[UInt8]] = [
+            [0x80], [0xBF, 0x41], [0xC3, 0x28], [0xC0, 0xAF], [0xE0, 0x80, 0xAF], [0xED, 0xA0, 0x80],
+            [0xF4, 0x90, 0x80, 0x80], [0xF8, 0x88, 0x80, 0x80, 0x80], [0xFF], [0x41, 0xE5, 0xA0],
+        ]
+        for bytes in invalid {
+            #expect(throws: ProtocolError.self, "\(bytes)") { try RecordStateJSON.decode(with(bytes)) }
+            #expect(throws: (any Error).self, "JSONDecoder agrees: \(bytes)") { try JSONDecoder().decode(RecordState.self, from: with(bytes)) }
+        }
+        for text in ["報案證明單", "é", "🚓 Qianjin", "\u{7F}", "ASCII only"] {
+            let state = try RecordStateJSON.decode(with(Array(text.utf8)))
+            #expect(state.entries("narrative").first?.value == .string(text), "\(text)")
+        }
+    }
+
     @Test("a repeated member is refused in small and large objects alike; distinct members are read")
     func repeatedMembers() throws {
         let factory = RecordFactory(replica: ReplicaID("t-0a1b"), station: UnitID("KH.P03.S012"), now: 1_795_420_800_000)
