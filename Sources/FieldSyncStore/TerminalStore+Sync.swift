@@ -262,12 +262,14 @@ extension TerminalStore {
             let isEcho = records.map { echoes[$0.id] == $0 }
             let stored = try fetchRawRows(records.indices.filter { !isEcho[$0] }.map { records[$0].id }, db)
             let rows = records.indices.map { isEcho[$0] ? nil : stored[records[$0].id.rawValue] }
-            let outcomes = try Self.parallelMap(records.indices) { index in
-                isEcho[index] ? .unchanged(records[index].latestStamp)
-                    : try pulledOutcome(records[index], local: rows[index], replica: replica)
-            }
             var latest = HLCTimestamp.zero
-            for (incoming, outcome) in zip(records, outcomes) {
+            // Rows are prepared (open, join, seal, encode) on background threads a chunk at a time while
+            // this thread writes the chunks already prepared, in order.
+            try Self.pipelined(records.indices, prepare: { index in
+                isEcho[index] ? .unchanged(records[index].latestStamp)
+                    : try self.pulledOutcome(records[index], local: rows[index], replica: replica)
+            }) { index, outcome in
+                let incoming = records[index]
                 switch outcome {
                 case .skipped(let rejection):
                     applied.skipped.append(.init(id: incoming.id, type: incoming.type, rejection: rejection))
@@ -346,6 +348,37 @@ extension TerminalStore {
         return .store(row, isNew: raw == nil, wasConflicted: raw?.conflicted ?? false, stamp)
     }
 
+    /// `prepare` over `indices` on background threads, a chunk at a time, each result handed to `consume`
+    /// on this thread in index order as soon as its chunk is ready: the caller (the writer) consumes one
+    /// chunk while the next ones are prepared, so its serial work overlaps theirs. Chunks are claimed in
+    /// order; when the next chunk to consume is claimed by nobody yet, this thread prepares it itself, so
+    /// it only ever waits for a chunk a running thread is preparing (no deadlock when every pool thread
+    /// is busy or blocked). Small inputs stay on this thread. Chunks still being prepared when `consume`
+    /// throws finish and are dropped.
+    static func pipelined<T: Sendable>(_ indices: Range<Int>, chunk: Int = 256, prepare: @escaping @Sendable (Int) throws -> T,
+                                       consume: (Int, T) throws -> Void) throws {
+        guard indices.count > chunk, ProcessInfo.processInfo.activeProcessorCount > 1 else {
+            for index in indices { try consume(index, try prepare(index)) }
+            return
+        }
+        let starts = Array(stride(from: indices.lowerBound, to: indices.upperBound, by: chunk))
+        let chunks = PreparedChunks<T>(count: starts.count)
+        defer { chunks.stop() }
+        @Sendable func run(_ number: Int) -> [Result<T, any Error>] {
+            let start = starts[number]
+            return (start..<min(start + chunk, indices.upperBound)).map { index in Result { try prepare(index) } }
+        }
+        for _ in 0..<ProcessInfo.processInfo.activeProcessorCount {
+            DispatchQueue.global(qos: .userInitiated).async {
+                while let number = chunks.claimNext() { chunks.put(number, run(number)) }
+            }
+        }
+        for (number, start) in starts.enumerated() {
+            let results = chunks.claim(number) ? run(number) : chunks.take(number)
+            for (offset, result) in results.enumerated() { try consume(start + offset, try result.get()) }
+        }
+    }
+
     /// `transform` over `indices` on every core, results in order; small inputs stay on this thread.
     static func parallelMap<T: Sendable>(_ indices: Range<Int>, _ transform: (Int) throws -> T) throws -> [T] {
         let workers = min(ProcessInfo.processInfo.activeProcessorCount, max(1, indices.count / 64))
@@ -367,5 +400,54 @@ extension TerminalStore {
             }
         }
         return try results.map { try $0!.get() }
+    }
+}
+
+/// The chunks of `TerminalStore.pipelined`: claimed in order, each prepared once (by a background thread
+/// or the consumer) and taken once by the consumer.
+private final class PreparedChunks<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var nextUnclaimed = 0
+    private var results: [[Result<T, any Error>]?]
+    private let ready: [DispatchSemaphore]
+
+    init(count: Int) {
+        results = Array(repeating: nil, count: count)
+        ready = (0..<count).map { _ in DispatchSemaphore(value: 0) }
+    }
+
+    /// The next chunk nobody has claimed, claimed for the caller; nil when none is left.
+    func claimNext() -> Int? {
+        lock.withLock {
+            guard nextUnclaimed < results.count else { return nil }
+            defer { nextUnclaimed += 1 }
+            return nextUnclaimed
+        }
+    }
+
+    /// Claims chunk `number` for the consumer if nobody has claimed it yet (every chunk before it is taken).
+    func claim(_ number: Int) -> Bool {
+        lock.withLock {
+            guard nextUnclaimed == number else { return false }
+            nextUnclaimed += 1
+            return true
+        }
+    }
+
+    /// No chunk is claimed any more (the consumer is done or gave up).
+    func stop() { lock.withLock { nextUnclaimed = results.count } }
+
+    func put(_ number: Int, _ values: [Result<T, any Error>]) {
+        lock.withLock { results[number] = values }
+        ready[number].signal()
+    }
+
+    /// Chunk `number`, claimed by a running thread: waits until it is put.
+    func take(_ number: Int) -> [Result<T, any Error>] {
+        ready[number].wait()
+        return lock.withLock {
+            defer { results[number] = nil }
+            return results[number]!
+        }
     }
 }
