@@ -27,6 +27,14 @@ public struct SyncEngine: Sendable {
 
         /// A report of nothing done.
         public init() {}
+
+        /// Counts an applied page in. A checkpoint that does not verify or goes backwards is reported,
+        /// never fatal: the records are fine.
+        mutating func add(_ page: AppliedPageReport) {
+            conflicted += page.conflicted
+            pulled += page.pulled
+            if case .refused(let problem) = page.checkpoint { auditCheckpointProblem = problem }
+        }
     }
 
     /// The terminal's store: the outbox, the cursor, the clock and the lease.
@@ -104,6 +112,8 @@ public struct SyncEngine: Sendable {
         var cursorReset = false
         var push = try nextPush()
         var outcome = await exchange(push, cursor: try store.pullCursor(), credential: credential)
+        /// A pull-only round sent before the page before it was applied (see below).
+        var ahead: Task<Result<SyncResponse, ClientError>, Never>?
         while true {
             guard report.roundTrips < maxRoundTrips else {
                 throw ClientError(.malformedResponse, "sync did not converge after \(maxRoundTrips) round trips")
@@ -162,7 +172,7 @@ public struct SyncEngine: Sendable {
                 continue
             }
             guard push != nil || page.hasMore else {
-                try await apply(page, accepted: accepted, into: &report)
+                report.add(try await apply(page, accepted: accepted))
                 progress?(report)
                 break
             }
@@ -172,17 +182,33 @@ public struct SyncEngine: Sendable {
             // waits for, and refuses a resend meanwhile with 429) and its answer dropped: its batch
             // stays remembered and is resent as it was (SPEC 10.2), and the cursor stored is still the
             // one before this page.
-            let next = try nextPush()
-            async let nextOutcome = exchange(next, cursor: page.cursor, credential: credential)
+            let next: PushRequest?
+            let nextRound: Task<Result<SyncResponse, ClientError>, Never>
+            if let early = ahead {
+                (next, nextRound, ahead) = (nil, early, nil)
+            } else {
+                next = try nextPush()
+                let cursor = page.cursor
+                nextRound = Task { await self.exchange(next, cursor: cursor, credential: credential) }
+            }
+            let applying = Task { try await self.apply(page, accepted: accepted) }
+            // A pull-only next round whose answer comes back, with more to pull, while this page is still
+            // being applied: the round after it goes out at once (an initial sync has a request in flight
+            // at every moment; at most three pages are held: this one, the next, and the one in flight).
+            if next == nil, case .success(let answer) = await Self.awaitRound(nextRound), answer.push == nil,
+               let more = answer.pull, more.hasMore, outboxIsEmpty() {
+                ahead = Task { await self.exchange(nil, cursor: more.cursor, credential: credential) }
+            }
             do {
-                try await apply(page, accepted: accepted, into: &report)
+                report.add(try await applying.value)
             } catch {
-                _ = await nextOutcome
+                _ = await nextRound.value
+                _ = await ahead?.value
                 throw error
             }
             progress?(report)
             push = next
-            outcome = await nextOutcome
+            outcome = await Self.awaitRound(nextRound)
         }
         if try store.leaseRunningLow() {
             let lease = try await transport.lease(LeaseRequest(), credential: credential)
@@ -212,18 +238,34 @@ public struct SyncEngine: Sendable {
         }
     }
 
+    /// What applying a page brought.
+    struct AppliedPageReport: Sendable {
+        var pulled: Int
+        var conflicted: [RecordID]
+        var checkpoint: AuditCheckpointOutcome?
+    }
+
     /// Applies a pulled page and keeps its audit checkpoint, on a dispatch thread (`offThePool`).
-    private func apply(_ page: PullPage, accepted: [RecordState], into report: inout Report) async throws {
+    private func apply(_ page: PullPage, accepted: [RecordState]) async throws -> AppliedPageReport {
         let store = self.store
         let (conflicted, checkpoint) = try await Self.offThePool {
             (try store.apply(page: page, accepted: accepted), try page.auditCheckpoint.map { try store.keepAuditCheckpoint($0) })
         }
-        report.conflicted += conflicted
-        report.pulled += page.records.count
-        // A checkpoint that does not verify or goes backwards is reported, never fatal: the records are fine.
-        if case .refused(let problem) = checkpoint {
-            report.auditCheckpointProblem = problem
+        return AppliedPageReport(pulled: page.records.count, conflicted: conflicted, checkpoint: checkpoint)
+    }
+
+    /// Whether the outbox holds nothing to push (read errors count as not empty: no round goes early).
+    private func outboxIsEmpty() -> Bool {
+        do {
+            return try store.unansweredPush() == nil && store.pendingPush(limit: 1).isEmpty
+        } catch {
+            return false
         }
+    }
+
+    /// A round's answer; cancelling the caller cancels the round's request.
+    private static func awaitRound(_ round: Task<Result<SyncResponse, ClientError>, Never>) async -> Result<SyncResponse, ClientError> {
+        await withTaskCancellationHandler { await round.value } onCancel: { round.cancel() }
     }
 
     /// Runs blocking store work (a SQLite transaction, the store's decoding on every core) on a

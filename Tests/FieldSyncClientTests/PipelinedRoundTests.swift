@@ -49,6 +49,59 @@ import Testing
         try await fixture.tearDown()
     }
 
+    @Test func aPullOnlySyncSendsTheRoundAfterNextWhileAPageIsApplied() async throws {
+        let fixture = try await SyncFixture()
+        let writer = try await fixture.terminal("writer", station: SyncFixture.stationA)
+        _ = try writeOffline(14, on: writer, fixture: fixture)
+        try await writer.sync()
+
+        // Pages of 4: the first page's apply waits until the third request reached the server. With one
+        // round ahead only, the third request would wait for that apply, and the gate in vain.
+        let recorder = RecordingTransport(fixture.http)
+        let store = try TerminalStore(path: fixture.directory.appendingPathComponent("fresh.sqlite").path,
+                                      access: .create(officer: Self.alice, passphrase: "pin"), keys: StoreKeys(cost: .fast),
+                                      now: { fixture.server.clock.now })
+        let gated = GatedStore(store, waitingFor: recorder, requests: 3)
+        let engine = SyncEngine(store: gated, transport: recorder, batchSize: 3, pageSize: 4, makeBatchID: { UUID().uuidString })
+        let token = try await fixture.server.service.createEnrollmentToken(station: SyncFixture.stationA)
+        _ = try await engine.enroll(token: token.token, deviceName: "fresh")
+
+        let report = try await engine.syncUntilCaughtUp()
+        #expect(gated.overlapped.get() == true, "the third request reached the server while the first page was being applied")
+        #expect(report.pulled == 14 && report.roundTrips == recorder.requests.get().count)
+        #expect(try store.count() == 14)
+        let cursors = recorder.requests.get().map { $0.pull?.cursor }
+        #expect(cursors.first == .some(nil) && Set(cursors).count == cursors.count, "each round from a new cursor: \(cursors)")
+        #expect(try store.checkpoint == recorder.lastCursor.get())
+        #expect(try await fixture.divergence(of: Terminal(name: "fresh", store: store, engine: engine)) == [])
+        try await fixture.tearDown()
+    }
+
+    @Test func aFailedApplyWithARoundAheadKeepsTheCursorBeforeIt() async throws {
+        let fixture = try await SyncFixture()
+        let writer = try await fixture.terminal("writer", station: SyncFixture.stationA)
+        _ = try writeOffline(14, on: writer, fixture: fixture)
+        try await writer.sync()
+        let recorder = RecordingTransport(fixture.http)
+        let store = try TerminalStore(path: fixture.directory.appendingPathComponent("fresh.sqlite").path,
+                                      access: .create(officer: Self.alice, passphrase: "pin"), keys: StoreKeys(cost: .fast),
+                                      now: { fixture.server.clock.now })
+        let failing = FailingStore(store)
+        let engine = SyncEngine(store: failing, transport: recorder, batchSize: 3, pageSize: 4, makeBatchID: { UUID().uuidString })
+        let token = try await fixture.server.service.createEnrollmentToken(station: SyncFixture.stationA)
+        _ = try await engine.enroll(token: token.token, deviceName: "fresh")
+
+        await #expect(throws: StoreError.self) { try await engine.syncUntilCaughtUp() }
+        #expect(try store.checkpoint == nil, "no page applied, no cursor kept")
+        #expect(try store.count() == 0)
+        failing.failing.update { $0 = false }
+        let report = try await engine.syncUntilCaughtUp()
+        #expect(report.pulled == 14)
+        #expect(try store.count() == 14)
+        #expect(try store.checkpoint == recorder.lastCursor.get())
+        try await fixture.tearDown()
+    }
+
     @Test func aPageThatFailsToApplyKeepsTheNextBatchForResend() async throws {
         let fixture = try await SyncFixture()
         let recorder = RecordingTransport(fixture.http)
