@@ -20,23 +20,29 @@ import Testing
         }
     }
 
-    @Test func theNextRoundIsAnsweredWhileAPageIsApplied() async throws {
+    /// A server holding `count` sign-ins of station A, and a fresh terminal's store (`wrap`ped) with an
+    /// engine pulling pages of 4 through a recording transport, enrolled.
+    private func freshTerminal<Store: ForwardingStore>(holding count: Int, _ wrap: (TerminalStore, RecordingTransport) -> Store) async throws
+        -> (fixture: SyncFixture, recorder: RecordingTransport, store: TerminalStore, wrapped: Store, engine: SyncEngine) {
         let fixture = try await SyncFixture()
         let writer = try await fixture.terminal("writer", station: SyncFixture.stationA)
-        _ = try writeOffline(10, on: writer, fixture: fixture)
+        _ = try writeOffline(count, on: writer, fixture: fixture)
         try await writer.sync()
-
-        // A fresh terminal pulls 10 records in pages of 4: its first page's apply waits for the second
-        // request to reach the server. Applied one round after the other, it would wait in vain.
         let recorder = RecordingTransport(fixture.http)
         let store = try TerminalStore(path: fixture.directory.appendingPathComponent("fresh.sqlite").path,
                                       access: .create(officer: Self.alice, passphrase: "pin"), keys: StoreKeys(cost: .fast),
                                       now: { fixture.server.clock.now })
-        let gated = GatedStore(store, waitingFor: recorder, requests: 2)
-        let engine = SyncEngine(store: gated, transport: recorder, batchSize: 3, pageSize: 4, makeBatchID: { UUID().uuidString })
+        let wrapped = wrap(store, recorder)
+        let engine = SyncEngine(store: wrapped, transport: recorder, batchSize: 3, pageSize: 4, makeBatchID: { UUID().uuidString })
         let token = try await fixture.server.service.createEnrollmentToken(station: SyncFixture.stationA)
         _ = try await engine.enroll(token: token.token, deviceName: "fresh")
+        return (fixture, recorder, store, wrapped, engine)
+    }
 
+    @Test func theNextRoundIsAnsweredWhileAPageIsApplied() async throws {
+        // A fresh terminal pulls 10 records in pages of 4: its first page's apply waits for the second
+        // request to reach the server. Applied one round after the other, it would wait in vain.
+        let (fixture, recorder, store, gated, engine) = try await freshTerminal(holding: 10) { GatedStore($0, waitingFor: $1, requests: 2) }
         let report = try await engine.syncUntilCaughtUp()
         #expect(gated.overlapped.get() == true, "the second request reached the server while the first page was being applied")
         #expect(report.pulled == 10)
@@ -50,22 +56,9 @@ import Testing
     }
 
     @Test func aPullOnlySyncSendsTheRoundAfterNextWhileAPageIsApplied() async throws {
-        let fixture = try await SyncFixture()
-        let writer = try await fixture.terminal("writer", station: SyncFixture.stationA)
-        _ = try writeOffline(14, on: writer, fixture: fixture)
-        try await writer.sync()
-
         // Pages of 4: the first page's apply waits until the third request reached the server. With one
         // round ahead only, the third request would wait for that apply, and the gate in vain.
-        let recorder = RecordingTransport(fixture.http)
-        let store = try TerminalStore(path: fixture.directory.appendingPathComponent("fresh.sqlite").path,
-                                      access: .create(officer: Self.alice, passphrase: "pin"), keys: StoreKeys(cost: .fast),
-                                      now: { fixture.server.clock.now })
-        let gated = GatedStore(store, waitingFor: recorder, requests: 3)
-        let engine = SyncEngine(store: gated, transport: recorder, batchSize: 3, pageSize: 4, makeBatchID: { UUID().uuidString })
-        let token = try await fixture.server.service.createEnrollmentToken(station: SyncFixture.stationA)
-        _ = try await engine.enroll(token: token.token, deviceName: "fresh")
-
+        let (fixture, recorder, store, gated, engine) = try await freshTerminal(holding: 14) { GatedStore($0, waitingFor: $1, requests: 3) }
         let report = try await engine.syncUntilCaughtUp()
         #expect(gated.overlapped.get() == true, "the third request reached the server while the first page was being applied")
         #expect(report.pulled == 14 && report.roundTrips == recorder.requests.get().count)
@@ -78,19 +71,7 @@ import Testing
     }
 
     @Test func aFailedApplyWithARoundAheadKeepsTheCursorBeforeIt() async throws {
-        let fixture = try await SyncFixture()
-        let writer = try await fixture.terminal("writer", station: SyncFixture.stationA)
-        _ = try writeOffline(14, on: writer, fixture: fixture)
-        try await writer.sync()
-        let recorder = RecordingTransport(fixture.http)
-        let store = try TerminalStore(path: fixture.directory.appendingPathComponent("fresh.sqlite").path,
-                                      access: .create(officer: Self.alice, passphrase: "pin"), keys: StoreKeys(cost: .fast),
-                                      now: { fixture.server.clock.now })
-        let failing = FailingStore(store)
-        let engine = SyncEngine(store: failing, transport: recorder, batchSize: 3, pageSize: 4, makeBatchID: { UUID().uuidString })
-        let token = try await fixture.server.service.createEnrollmentToken(station: SyncFixture.stationA)
-        _ = try await engine.enroll(token: token.token, deviceName: "fresh")
-
+        let (fixture, recorder, store, failing, engine) = try await freshTerminal(holding: 14) { store, _ in FailingStore(store) }
         await #expect(throws: StoreError.self) { try await engine.syncUntilCaughtUp() }
         #expect(try store.checkpoint == nil, "no page applied, no cursor kept")
         #expect(try store.count() == 0)
