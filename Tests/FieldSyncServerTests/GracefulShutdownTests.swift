@@ -66,6 +66,7 @@ final class GatedStorage: SyncStorage {
     func conflictedRecords(limit: Int) async throws -> [ServerRecord] { try await base.conflictedRecords(limit: limit) }
     func quarantine(limit: Int) async throws -> [QuarantinedChange] { try await base.quarantine(limit: limit) }
     func openDeadlines(dueBy: Int64) async throws -> [OpenDeadline] { try await base.openDeadlines(dueBy: dueBy) }
+    func overdueCounts(at now: Int64) async throws -> [OverdueCount] { try await base.overdueCounts(at: now) }
     func purge(_ id: RecordID, audit: AuditDraft) async throws { try await base.purge(id, audit: audit) }
     func appendAudit(_ draft: AuditDraft) async throws -> AuditEntry { try await base.appendAudit(draft) }
     func auditEntries(after sequence: UInt64, limit: Int) async throws -> [AuditEntry] { try await base.auditEntries(after: sequence, limit: limit) }

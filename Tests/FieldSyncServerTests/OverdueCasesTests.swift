@@ -43,7 +43,8 @@ struct OverdueCasesTests {
         let factory = RecordFactory(enrolled: enrolled, now: server.clock.now)
         let client = HTTPTestClient(baseURL: server.baseURL)
         let major = try factory.apply([.set("severity", "major")], to: try factory.incidentReport("major"))
-        let pushed = try await client.post("/v1/push", PushRequest(batchID: "b1", records: [major]), bearer: enrolled.credential)
+        let second = try factory.apply([.set("severity", "major")], to: try factory.incidentReport("second"))
+        let pushed = try await client.post("/v1/push", PushRequest(batchID: "b1", records: [major, second]), bearer: enrolled.credential)
         #expect(pushed.status == 200)
         server.clock.advance(milliseconds: 2 * Deadline.hour)
 
@@ -52,9 +53,10 @@ struct OverdueCasesTests {
         let report = try listed.decode(OverdueCases.self)
         #expect(report.unit == UnitID("KH.P03") && report.at == server.clock.now)
         #expect(report.deadlines.map { "\($0.record.rawValue) \($0.status.deadline) \($0.status.outcome.rawValue)" }
-            == ["major majorCaseNotified overdue"])
+            == ["major majorCaseNotified overdue", "second majorCaseNotified overdue"])
         let soon = try await client.send("GET", "/v1/admin/cases/overdue?unit=KH.P03&withinSeconds=172800", bearer: TestServer.adminToken)
-        #expect(try soon.decode(OverdueCases.self).deadlines.map(\.status.deadline) == ["majorCaseNotified", "nationalSystemEntry"])
+        #expect(try soon.decode(OverdueCases.self).deadlines.map(\.status.deadline)
+            == ["majorCaseNotified", "majorCaseNotified", "nationalSystemEntry", "nationalSystemEntry"])
 
         for query in ["", "?unit=", "?unit=kh%20p03", "?unit=KH.P03&withinSeconds=soon", "?unit=KH.P03&withinSeconds=-5",
                       "?unit=KH.P03&withinSeconds=99999999999"] {
@@ -68,7 +70,7 @@ struct OverdueCasesTests {
         let metrics = try await client.send("GET", "/metrics")
         let text = String(decoding: metrics.body, as: UTF8.self)
         for unit in ["KH", "KH.P03", "KH.P03.S012"] {
-            #expect(text.contains("fieldsync_cases_overdue{unit=\"\(unit)\",deadline=\"majorCaseNotified\"} 1"), "\(unit): \(text)")
+            #expect(text.contains("fieldsync_cases_overdue{unit=\"\(unit)\",deadline=\"majorCaseNotified\"} 2"), "\(unit): \(text)")
         }
         #expect(!text.contains("deadline=\"nationalSystemEntry\""), "not overdue yet: no series")
         try await server.stop()

@@ -35,11 +35,11 @@ extension SyncService {
         let now = self.now
         guard metrics.claimOverdueRefresh(now: now, interval: settings.overdueMetricInterval) else { return }
         do {
-            let rows = try await guarded { try await storage.openDeadlines(dueBy: now - 1) }
+            let rows = try await guarded { try await storage.overdueCounts(at: now) }
             var counts: [ServerMetrics.OverdueKey: Int] = [:]
             for row in rows {
                 for scope in ScopeIndex.scopes(of: row.units) {
-                    counts[ServerMetrics.OverdueKey(unit: scope, deadline: row.deadline), default: 0] += 1
+                    counts[ServerMetrics.OverdueKey(unit: scope, deadline: row.deadline), default: 0] += row.count
                 }
             }
             metrics.setOverdue(counts)

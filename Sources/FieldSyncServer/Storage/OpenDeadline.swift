@@ -37,3 +37,16 @@ public struct OpenDeadline: Hashable, Sendable {
     /// Whether the record concerns `unit`: one of its units is `unit` or lies under it.
     func concerns(_ unit: UnitID) -> Bool { units.contains { $0.isWithin(unit) } }
 }
+
+/// A count of overdue deadlines of one name among the cases of one unit set (`SyncStorage.overdueCounts`).
+public struct OverdueCount: Hashable, Sendable {
+    public var units: [UnitID]
+    public var deadline: String
+    public var count: Int
+
+    public init(units: [UnitID], deadline: String, count: Int) {
+        self.units = units
+        self.deadline = deadline
+        self.count = count
+    }
+}

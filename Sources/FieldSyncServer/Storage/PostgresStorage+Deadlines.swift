@@ -15,6 +15,16 @@ extension PostgresStorage {
         }
     }
 
+    public func overdueCounts(at now: Int64) async throws -> [OverdueCount] {
+        try await withConnection { [self] connection in
+            try await fetch("""
+                SELECT units, deadline, count(*)::int8 FROM open_deadlines WHERE due_at < \(now) GROUP BY units, deadline
+                """, as: (String, String, Int64).self, on: connection).map { row in
+                OverdueCount(units: ScopeIndex.units(row.0), deadline: row.1, count: Int(row.2))
+            }
+        }
+    }
+
     /// Migration v5's fill: the open deadlines of the stored states of the types that declare them (with
     /// the standard schemas: the ones this build stores), read as a stream and written in chunks.
     static func fillDeadlineIndex(_ storage: PostgresStorage, _ connection: PostgresConnection) async throws {

@@ -340,6 +340,7 @@ extension PostgresStorage {
             INSERT INTO open_deadlines (record_id, deadline, due_at, units)
             SELECT * FROM unnest(\(rows.map(\.record.rawValue))::text[], \(rows.map(\.deadline))::text[],
                                  \(rows.map(\.dueAt))::int8[], \(rows.map(\.unitsColumn))::text[])
+            ON CONFLICT (record_id, deadline) DO UPDATE SET due_at = EXCLUDED.due_at, units = EXCLUDED.units
             """, logger: logger)
     }
 

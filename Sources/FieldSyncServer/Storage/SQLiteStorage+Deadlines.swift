@@ -11,7 +11,8 @@ extension SQLiteStorage {
             try db.cachedStatement(sql: "DELETE FROM open_deadlines WHERE record_id = ?").execute(arguments: [id.rawValue])
         }
         guard !rows.isEmpty else { return }
-        let insert = try db.cachedStatement(sql: "INSERT INTO open_deadlines (record_id, deadline, due_at, units) VALUES (?, ?, ?, ?)")
+        // OR REPLACE: a row left by someone with database access does not make the push fail (`audit verify` names it).
+        let insert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO open_deadlines (record_id, deadline, due_at, units) VALUES (?, ?, ?, ?)")
         for row in rows { try insert.execute(arguments: [row.record.rawValue, row.deadline, row.dueAt, row.unitsColumn]) }
     }
 
@@ -21,6 +22,16 @@ extension SQLiteStorage {
                 SELECT record_id, deadline, due_at, units FROM open_deadlines WHERE due_at <= ? ORDER BY due_at, record_id, deadline
                 """, arguments: [dueBy]).map { row in
                 OpenDeadline(record: RecordID(row[0] as String), deadline: row[1], dueAt: row[2], units: ScopeIndex.units(row[3]))
+            }
+        }
+    }
+
+    public func overdueCounts(at now: Int64) async throws -> [OverdueCount] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT units, deadline, count(*) FROM open_deadlines WHERE due_at < ? GROUP BY units, deadline
+                """, arguments: [now]).map { row in
+                OverdueCount(units: ScopeIndex.units(row[0]), deadline: row[1], count: row[2])
             }
         }
     }

@@ -65,6 +65,9 @@ public protocol SyncStorage: Sendable {
     /// The open deadlines (`OpenDeadline`: not met, as each record's stored state says) due at or before
     /// `dueBy`, by due time.
     func openDeadlines(dueBy: Int64) async throws -> [OpenDeadline]
+    /// How many open deadlines were due before `now`, per deadline and unit set (`OpenDeadline.units`):
+    /// what the overdue metric counts, bounded by the unit sets rather than the cases.
+    func overdueCounts(at now: Int64) async throws -> [OverdueCount]
 
     // MARK: Audit chain
 
