@@ -46,6 +46,27 @@ import Testing
         #expect(status.metAt == Self.received + 90 * Self.minute)
     }
 
+    @Test func aVoidedCaseOwesWhatItHadNotMetNoLongerAndKeepsWhatItHadMet() throws {
+        let major = try Self.majorCase()
+        let voided = try Self.schema.apply([.set("voidReason", "entered twice"), .set("status", "voided")], to: major,
+                                           origin: Fixtures.origin("T1", wall: 2 * Self.hour))
+        for (name, at) in [("majorCaseNotified", 3 * Self.hour), ("nationalSystemEntry", 72 * Self.hour)] {
+            let status = try #require(Self.status(name, of: voided, at: Self.received + at))
+            #expect(status.outcome == .waived && !status.isOpen, "\(name)")
+        }
+        #expect(SchemaRegistry.standard.openDeadlines(in: [voided], now: Self.received + 72 * Self.hour).isEmpty,
+                "nothing to list or count for a voided case")
+
+        let notified = try Self.schema.apply([.set("notifiedAt", .int(Self.received + 50 * Self.minute))], to: major,
+                                             origin: Fixtures.origin("T1", wall: 50 * Self.minute))
+        let voidedAfter = try Self.schema.apply([.set("voidReason", "entered twice"), .set("status", "voided")], to: notified,
+                                                origin: Fixtures.origin("T1", wall: 2 * Self.hour))
+        #expect(Self.status("majorCaseNotified", of: voidedAfter, at: Self.received + 3 * Self.hour)?.outcome == .met,
+                "met before the case was voided: still met")
+        #expect(Self.status("majorCaseNotified", of: major, at: Self.received + 3 * Self.hour)?.outcome == .overdue,
+                "the same case not voided is overdue")
+    }
+
     @Test func anOrdinaryCaseHasNoNotificationDeadlineButTheNationalSystemOne() throws {
         let ordinary = Fixtures.incident()
         let statuses = Self.schema.deadlineStatuses(of: ordinary, now: Self.received + 47 * Self.hour)

@@ -36,6 +36,26 @@ struct OverdueCasesTests {
         #expect(try await harness.service.verifyAudit().isIntact)
     }
 
+    @Test("a voided case leaves the index, the lists and the counts", arguments: [TestBackend.sqlite, .postgres])
+    func voidedCase(backend: TestBackend) async throws {
+        guard backend == .sqlite || TestPostgres.isEnabled else { return }
+        let harness = try await Harness(backend: backend)
+        defer { Task { await harness.dispose() } }
+        let (device, _, factory) = try await harness.enroll(Harness.stationA)
+        let major = try factory.apply([.set("severity", "major")], to: try factory.incidentReport("major"))
+        _ = try await harness.push([major], from: device)
+        harness.clock.advance(milliseconds: 2 * Deadline.hour)
+        #expect(try await harness.service.overdueCases(unit: Harness.stationA).deadlines.map(\.record) == [RecordID("major")])
+        var voiding = factory
+        voiding.now = harness.clock.now
+        let voided = try voiding.apply([.set("voidReason", "entered twice"), .set("status", "voided")], to: major)
+        #expect(try await harness.push([voided], from: device)[0].sequence != nil)
+        #expect(try await harness.service.overdueCases(unit: Harness.stationA, within: 72 * Deadline.hour).deadlines.isEmpty)
+        #expect(try await harness.storage.openDeadlines(dueBy: .max).isEmpty)
+        #expect(try await harness.storage.overdueCounts(at: harness.clock.now).isEmpty)
+        #expect(try await harness.service.verifyAudit().isIntact)
+    }
+
     @Test("over HTTP: the list for a unit, typed refusals of bad queries, and the metric on /metrics")
     func overHTTP() async throws {
         let server = try await TestServer.start(clock: TestClock(WallClock.milliseconds(Date())))

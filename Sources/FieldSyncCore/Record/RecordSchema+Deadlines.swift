@@ -17,7 +17,7 @@ extension RecordSchema {
             }
             guard met else {
                 return DeadlineStatus(deadline: deadline.name, startedAt: started, dueAt: due, metAt: nil,
-                                      outcome: now > due ? .overdue : .running)
+                                      outcome: isWaiving(deadline, state) ? .waived : now > due ? .overdue : .running)
             }
             let late = metAt.map { $0 > due } ?? false
             return DeadlineStatus(deadline: deadline.name, startedAt: started, dueAt: due, metAt: metAt,
@@ -27,6 +27,13 @@ extension RecordSchema {
 
     /// The declared deadline named `name`.
     public func deadline(_ name: String) -> Deadline? { deadlines.first { $0.name == name } }
+
+    /// Whether the record's effective lifecycle state is one that waives `deadline`.
+    private func isWaiving(_ deadline: Deadline, _ state: RecordState) -> Bool {
+        guard !deadline.waivedBy.isEmpty, let (field, _) = lifecycle,
+              let current = effectiveValue(of: field, in: state)?.singleValue?.stringValue else { return false }
+        return deadline.waivedBy.contains(current)
+    }
 
     private func startTime(of start: Deadline.Start, in state: RecordState) -> Int64? {
         switch start {

@@ -38,14 +38,19 @@ public struct Deadline: Sendable, Hashable {
     public let length: Int64
     /// A sentence for people: what the rule asks.
     public let summary: String
+    /// Lifecycle states that end the obligation unmet (a case voided as entered by mistake need not be
+    /// entered anywhere): a deadline not met when the record's effective state is one of them is waived.
+    public let waivedBy: [String]
 
-    /// A deadline declaration. `RecordSchema.init` checks that the fields it names exist and fit.
-    public init(_ name: String, starts start: Start, metBy events: [Event], within length: Int64, summary: String) {
+    /// A deadline declaration. `RecordSchema.init` checks that the fields and states it names exist and fit.
+    public init(_ name: String, starts start: Start, metBy events: [Event], within length: Int64, waivedBy: [String] = [],
+                summary: String) {
         precondition(!events.isEmpty && length > 0, "a deadline needs an event that meets it and a positive length")
         self.name = name
         self.start = start
         self.events = events
         self.length = length
+        self.waivedBy = waivedBy
         self.summary = summary
     }
 
@@ -65,6 +70,8 @@ public struct DeadlineStatus: Sendable, Hashable, Codable {
         case met
         /// Met, after it was due.
         case metLate
+        /// Not met, and no longer owed: the record reached a state that waives it (`Deadline.waivedBy`).
+        case waived
     }
 
     /// The deadline's name.

@@ -51,6 +51,9 @@ public struct RecordSchema: Sendable {
                 precondition(lifecycle?.machine.rank(of: state) != nil, "deadline \(deadline.name): no lifecycle state '\(state)'")
             }
         }
+        for state in deadline.waivedBy {
+            precondition(lifecycle?.machine.rank(of: state) != nil, "deadline \(deadline.name): no lifecycle state '\(state)' to waive it")
+        }
     }
 
     /// The field named `name`, or nil when the type has none. Constant time.

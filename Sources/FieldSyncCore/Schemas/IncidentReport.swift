@@ -37,20 +37,20 @@ public enum IncidentReportDeadlines {
     /// A major case is notified within one hour of its receipt.
     public static let majorCaseNotified = Deadline(
         "majorCaseNotified", starts: .time(in: "receivedAt", when: .equals(field: "severity", value: "major")),
-        metBy: [.timeSet("notifiedAt")], within: Deadline.hour,
+        metBy: [.timeSet("notifiedAt")], within: Deadline.hour, waivedBy: ["voided"],
         summary: "a major case is notified within one hour of its receipt")
     /// Every case is entered into the national system within 48 hours of its receipt.
     public static let nationalSystemEntry = Deadline(
         "nationalSystemEntry", starts: .time(in: "receivedAt"), metBy: [.timeSet("nationalSystemEnteredAt")],
-        within: 48 * Deadline.hour, summary: "every case is entered into the national system within 48 hours")
+        within: 48 * Deadline.hour, waivedBy: ["voided"], summary: "every case is entered into the national system within 48 hours")
     /// A transferred case is accepted by the unit it went to within 24 hours of the (latest) transfer.
     public static let transferAccepted = Deadline(
         "transferAccepted", starts: .latestEntry(of: "transfers"), metBy: [.lifecycleReached("accepted")],
-        within: 24 * Deadline.hour, summary: "a transferred case is accepted by the receiving unit within 24 hours")
+        within: 24 * Deadline.hour, waivedBy: ["voided"], summary: "a transferred case is accepted by the receiving unit within 24 hours")
     /// The reporter is told of a transfer in writing within 72 hours of it.
     public static let reporterToldOfTransfer = Deadline(
         "reporterToldOfTransfer", starts: .latestEntry(of: "transfers"), metBy: [.timeSet("reporterToldInWritingAt")],
-        within: 72 * Deadline.hour, summary: "the reporter is told of a transfer in writing within 72 hours")
+        within: 72 * Deadline.hour, waivedBy: ["voided"], summary: "the reporter is told of a transfer in writing within 72 hours")
 
     /// Every deadline of the incident report, in the order they are shown.
     public static let all = [majorCaseNotified, nationalSystemEntry, transferAccepted, reporterToldOfTransfer]

@@ -116,6 +116,7 @@ struct CasesCommand: AsyncParsableCommand {
             case .met: "met" + (status.metAt.map { " at \(Text.time($0)), due \(Text.time(status.dueAt))" } ?? "")
             case .metLate: "met LATE at \(status.metAt.map(Text.time) ?? "?"), due \(Text.time(status.dueAt))"
             case .running, .overdue: "not met yet (due \(Text.time(status.dueAt)))"
+            case .waived: "waived: the case is in a state that ends it (was due \(Text.time(status.dueAt)))"
             }
         }
     }
