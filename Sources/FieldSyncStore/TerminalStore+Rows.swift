@@ -96,10 +96,8 @@ extension TerminalStore {
     func fetchRawRows(_ ids: [RecordID], _ db: Database) throws -> [String: RawRow] {
         var rows: [String: RawRow] = [:]
         let chunk = 500
-        var start = ids.startIndex
-        while start != ids.endIndex {
-            let end = ids.index(start, offsetBy: chunk, limitedBy: ids.endIndex) ?? ids.endIndex
-            let slice = ids[start..<end]
+        for start in stride(from: 0, to: ids.count, by: chunk) {
+            let slice = ids[start..<min(start + chunk, ids.count)]
             let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
             let sql = "SELECT \(Self.recordColumns) FROM record WHERE id IN (\(marks))"
             // Full chunks share one cached statement; a page's remainder is prepared once, not kept.
@@ -108,7 +106,6 @@ extension TerminalStore {
                 let raw = RawRow(row)
                 rows[raw.id] = raw
             }
-            start = end
         }
         return rows
     }

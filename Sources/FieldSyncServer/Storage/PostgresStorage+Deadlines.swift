@@ -1,5 +1,6 @@
 import FieldSyncCore
 import Foundation
+import Logging
 import PostgresNIO
 
 /// The index of open deadlines (`open_deadlines`, migration v5; see `OpenDeadline`). Push transactions
@@ -38,12 +39,20 @@ extension PostgresStorage {
             rows += OpenDeadline.rows(of: state, registry: registry) ?? []
         }
         for start in stride(from: 0, to: rows.count, by: 10_000) {
-            let chunk = rows[start ..< min(start + 10_000, rows.count)]
-            try await connection.query("""
-                INSERT INTO open_deadlines (record_id, deadline, due_at, units)
-                SELECT * FROM unnest(\(chunk.map(\.record.rawValue))::text[], \(chunk.map(\.deadline))::text[],
-                                     \(chunk.map(\.dueAt))::int8[], \(chunk.map(\.unitsColumn))::text[])
-                """, logger: storage.logger)
+            try await insertDeadlines(rows[start ..< min(start + 10_000, rows.count)], on: connection, logger: storage.logger)
         }
+    }
+
+    /// Writes `rows` in one statement. ON CONFLICT: a row left by someone with database access does not
+    /// make a push fail (`audit verify` names it).
+    static func insertDeadlines(_ rows: some Sequence<OpenDeadline>, on connection: PostgresConnection, logger: Logger) async throws {
+        let rows = Array(rows)
+        guard !rows.isEmpty else { return }
+        try await connection.query("""
+            INSERT INTO open_deadlines (record_id, deadline, due_at, units)
+            SELECT * FROM unnest(\(rows.map(\.record.rawValue))::text[], \(rows.map(\.deadline))::text[],
+                                 \(rows.map(\.dueAt))::int8[], \(rows.map(\.unitsColumn))::text[])
+            ON CONFLICT (record_id, deadline) DO UPDATE SET due_at = EXCLUDED.due_at, units = EXCLUDED.units
+            """, logger: logger)
     }
 }

@@ -334,14 +334,7 @@ extension PostgresStorage {
         if !replaced.isEmpty {
             try await connection.query("DELETE FROM open_deadlines WHERE record_id = ANY(\(replaced)::text[])", logger: logger)
         }
-        let rows = Array(latest.values.joined())
-        guard !rows.isEmpty else { return }
-        try await connection.query("""
-            INSERT INTO open_deadlines (record_id, deadline, due_at, units)
-            SELECT * FROM unnest(\(rows.map(\.record.rawValue))::text[], \(rows.map(\.deadline))::text[],
-                                 \(rows.map(\.dueAt))::int8[], \(rows.map(\.unitsColumn))::text[])
-            ON CONFLICT (record_id, deadline) DO UPDATE SET due_at = EXCLUDED.due_at, units = EXCLUDED.units
-            """, logger: logger)
+        try await Self.insertDeadlines(latest.values.joined(), on: connection, logger: logger)
     }
 
     /// The scope index as `scope seq record` lines, in key order (for tests of its maintenance).
